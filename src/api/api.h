@@ -1,0 +1,47 @@
+// The Hudu-compatible REST API v1 (reference/hudu-api.md) and Cairn's own endpoints under
+// /api/v1, plus GET /healthz. Start here; each resource lives in its own .cpp file.
+//
+// Api::Handle is thread-safe and never throws: every failure becomes a JSON error response with
+// the status code clients expect (401 Bad credentials, 403 scope, 404 not found, 422 validation
+// with details naming each field, 429 Retry later).
+#pragma once
+
+#include <memory>
+
+#include "core/clock.h"
+#include "core/crypto.h"
+#include "http/message.h"
+#include "store/store.h"
+
+namespace cairn::api {
+
+struct ApiOptions {
+  // Requests per minute per API key; 0 = unlimited. Hudu's own limit is 300.
+  int rate_limit_per_minute = 300;
+  // Deepest JSON nesting accepted in a request body.
+  int max_json_depth = 32;
+  // The public base URL, used in record URLs ("full_url"); "" = relative URLs only.
+  std::string base_url;
+  // How long an authenticated key is remembered before it is read from the store again (so a
+  // revoked key stops working within this time).
+  int64_t key_cache_ms = 2000;
+};
+
+class Api {
+ public:
+  // The store, cipher and clock must outlive the Api.
+  Api(store::Store& store, const Cipher& cipher, const Clock& clock, ApiOptions options);
+  ~Api();
+  Api(const Api&) = delete;
+  Api& operator=(const Api&) = delete;
+
+  // Answers one request. Routes outside /api/v1 and /healthz are not handled here: the caller
+  // gets nullopt and may serve them elsewhere.
+  std::optional<http::Response> Handle(http::Request& request);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace cairn::api

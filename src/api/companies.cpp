@@ -1,0 +1,243 @@
+// /api/v1/companies (reference/hudu-api.md 3.1).
+#include "api/context.h"
+#include "core/text.h"
+
+namespace cairn::api {
+namespace {
+
+json::object CompanyJson(const Ctx& ctx, const Company& c, const std::string& parent_name) {
+  json::object o = ToJson(c);
+  std::string url = "/c/" + c.slug;
+  std::string base = BaseUrl(ctx);
+  o["object_type"] = "Company";
+  o["parent_company_name"] = parent_name.empty() ? json::value(nullptr) : json::value(parent_name);
+  o["url"] = url;
+  o["full_url"] = base + url;
+  o["passwords_url"] = base + url + "/passwords";
+  o["knowledge_base_url"] = base + url + "/articles";
+  o["integrations"] = json::array();
+  return o;
+}
+
+// The parent companies' names for a page of companies, in one query.
+Result<std::map<int64_t, std::string>> ParentNames(store::Tx& tx,
+                                                   const std::vector<Company>& companies) {
+  std::vector<Value> ids;
+  for (const auto& c : companies)
+    if (c.parent_company_id) ids.emplace_back(*c.parent_company_id);
+  std::map<int64_t, std::string> names;
+  if (ids.empty()) return names;
+  auto parents = tx.Repo<Company>().List(store::Query().WhereIn("id", ids));
+  if (!parents.ok()) return parents.status();
+  for (const auto& p : *parents) names[p.id] = p.name;
+  return names;
+}
+
+Status Validate(store::Tx& tx, const Ctx& ctx, const Company& c, std::vector<std::string> errors) {
+  if (Trim(c.name).empty()) errors.push_back("name can't be blank");
+  if (c.name.size() > 255) errors.push_back("name is too long (maximum is 255 characters)");
+  if (c.parent_company_id) {
+    if (*c.parent_company_id == c.id && c.id != 0)
+      errors.push_back("parent_company_id cannot be the company itself");
+    else if (!VisibleCompany(tx, ctx, *c.parent_company_id).ok())
+      errors.push_back("parent_company_id " + std::to_string(*c.parent_company_id) +
+                       " is not a company");
+  }
+  if (!errors.empty()) return Validation(std::move(errors));
+  return Status::Ok();
+}
+
+Result<json::object> Render(store::Tx& tx, const Ctx& ctx, const Company& c) {
+  std::vector<Company> one{c};
+  auto parents = ParentNames(tx, one);
+  if (!parents.ok()) return parents.status();
+  std::string parent = c.parent_company_id ? (*parents)[*c.parent_company_id] : "";
+  return CompanyJson(ctx, c, parent);
+}
+
+http::Response List(Ctx& ctx) {
+  auto paging = ParsePaging(ctx);
+  if (!paging.ok()) return ErrorResponse(paging.status());
+  store::Query q;
+  AddArchivedFilter(ctx, q);
+  AddCompanyScope(ctx, q, "id");
+  if (auto v = ctx.Q("name")) q.Where("name", store::Op::kEqNoCase, *v);
+  for (const char* exact : {"slug", "id_number", "city", "state", "website", "phone_number"})
+    if (auto v = ctx.Q(exact)) q.Where(exact, store::Op::kEqNoCase, *v);
+  if (auto v = ctx.Q("search"); v && !v->empty())
+    q.where.push_back({"name", store::Op::kContains, {*v}, {"name", "nickname", "id_number"}});
+  if (auto v = ctx.Q("id_in_integration"); v && !v->empty()) {
+    // Integrations arrive with the sync engine; until a company is linked to one, none matches.
+    q.WhereIn("id", {});
+  }
+  if (auto st = AddTimeRange(ctx, "updated_at", "updated_at", q); !st.ok()) return ErrorResponse(st);
+  if (auto st = AddTimeRange(ctx, "created_at", "created_at", q); !st.ok()) return ErrorResponse(st);
+  q.Page(paging->page, paging->page_size);
+  auto out = ctx.store.Read([&](store::Tx& tx) -> Result<json::array> {
+    auto rows = tx.Repo<Company>().List(q);
+    if (!rows.ok()) return rows.status();
+    auto parents = ParentNames(tx, *rows);
+    if (!parents.ok()) return parents.status();
+    json::array arr;
+    arr.reserve(rows->size());
+    for (const auto& c : *rows)
+      arr.push_back(CompanyJson(ctx, c, c.parent_company_id ? (*parents)[*c.parent_company_id] : ""));
+    return arr;
+  });
+  if (!out.ok()) return ErrorResponse(out.status());
+  return JsonResponse(200, Wrap("companies", std::move(*out)));
+}
+
+http::Response Get(Ctx& ctx) {
+  auto id = ctx.PathId();
+  if (!id.ok()) return ErrorResponse(id.status());
+  auto out = ctx.store.Read([&](store::Tx& tx) -> Result<json::object> {
+    auto c = VisibleCompany(tx, ctx, *id);
+    if (!c.ok()) return c.status();
+    return Render(tx, ctx, *c);
+  });
+  if (!out.ok()) return ErrorResponse(out.status());
+  return JsonResponse(200, Wrap("company", std::move(*out)));
+}
+
+http::Response Create(Ctx& ctx) {
+  if (auto st = Require(ctx, Action::kWrite, "companies"); !st.ok()) return ErrorResponse(st);
+  if (ctx.caller.companies)
+    return ErrorResponse(Status::Forbidden(
+        "This API key is limited to specific companies and cannot create companies"));
+  auto body = ParseBody(ctx, "company");
+  if (!body.ok()) return ErrorResponse(body.status());
+  Company c;
+  std::vector<std::string> errors;
+  ApplyFields(*body, c, errors);
+  auto out = ctx.store.Write([&](store::Tx& tx) -> Result<json::object> {
+    CAIRN_RETURN_IF_ERROR(Validate(tx, ctx, c, errors));
+    auto created = tx.Repo<Company>().Insert(c);
+    if (!created.ok()) return created.status();
+    auto j = Render(tx, ctx, *created);
+    if (!j.ok()) return j.status();
+    CAIRN_RETURN_IF_ERROR(LogActivity(tx, ctx,
+                                      {"created", "Company", created->id, created->name,
+                                       created->id, created->name, Diff({}, ToJson(*created))}));
+    return j;
+  });
+  if (!out.ok()) return ErrorResponse(out.status());
+  return JsonResponse(200, Wrap("company", std::move(*out)));
+}
+
+// Shared by update, archive and unarchive: loads, changes, validates, saves and logs.
+http::Response Change(Ctx& ctx, const std::string& action,
+                      const std::function<Status(Company&)>& change) {
+  if (auto st = Require(ctx, Action::kWrite, "companies"); !st.ok()) return ErrorResponse(st);
+  auto id = ctx.PathId();
+  if (!id.ok()) return ErrorResponse(id.status());
+  auto out = ctx.store.Write([&](store::Tx& tx) -> Result<json::object> {
+    auto c = VisibleCompany(tx, ctx, *id);
+    if (!c.ok()) return c.status();
+    Company before = *c;
+    CAIRN_RETURN_IF_ERROR(change(*c));
+    CAIRN_RETURN_IF_ERROR(Validate(tx, ctx, *c, {}));
+    auto saved = tx.Repo<Company>().Update(*c);
+    if (!saved.ok()) return saved.status();
+    CAIRN_RETURN_IF_ERROR(LogActivity(tx, ctx,
+                                      {action, "Company", saved->id, saved->name, saved->id,
+                                       saved->name, Diff(ToJson(before), ToJson(*saved))}));
+    return Render(tx, ctx, *saved);
+  });
+  if (!out.ok()) return ErrorResponse(out.status());
+  return JsonResponse(200, Wrap("company", std::move(*out)));
+}
+
+http::Response Update(Ctx& ctx) {
+  auto body = ParseBody(ctx, "company");
+  if (!body.ok()) return ErrorResponse(body.status());
+  return Change(ctx, "updated", [&](Company& c) {
+    std::vector<std::string> errors;
+    ApplyFields(*body, c, errors);
+    if (!errors.empty()) return Validation(std::move(errors));
+    return Status::Ok();
+  });
+}
+
+// Deleting a company deletes everything documented under it, in one transaction.
+Status DeleteCompanyTree(store::Tx& tx, int64_t company_id) {
+  auto by_company = store::Query().Where("company_id", store::Op::kEq, company_id);
+  auto assets = tx.Repo<Asset>().List(by_company);
+  if (!assets.ok()) return assets.status();
+  std::vector<Value> asset_ids;
+  for (const auto& a : *assets) asset_ids.emplace_back(a.id);
+  for (const auto& [type, ids] :
+       std::vector<std::pair<std::string, std::vector<Value>>>{
+           {"Asset", asset_ids}, {"Company", {Value(company_id)}}}) {
+    if (ids.empty()) continue;
+    CAIRN_RETURN_IF_ERROR(tx.Repo<Relation>()
+                              .DeleteWhere(store::Query()
+                                               .Where("fromable_type", store::Op::kEq, type)
+                                               .WhereIn("fromable_id", ids))
+                              .status());
+    CAIRN_RETURN_IF_ERROR(tx.Repo<Relation>()
+                              .DeleteWhere(store::Query()
+                                               .Where("toable_type", store::Op::kEq, type)
+                                               .WhereIn("toable_id", ids))
+                              .status());
+  }
+  CAIRN_RETURN_IF_ERROR(tx.Repo<AssetPassword>().DeleteWhere(by_company).status());
+  CAIRN_RETURN_IF_ERROR(tx.Repo<Asset>().DeleteWhere(by_company).status());
+  CAIRN_RETURN_IF_ERROR(tx.Repo<Website>().DeleteWhere(by_company).status());
+  CAIRN_RETURN_IF_ERROR(tx.Repo<Article>().DeleteWhere(by_company).status());
+  // Folders may nest: detach children before deleting.
+  auto folders = tx.Repo<Folder>().List(by_company);
+  if (!folders.ok()) return folders.status();
+  for (auto f : *folders) {
+    f.parent_folder_id.reset();
+    CAIRN_RETURN_IF_ERROR(tx.Repo<Folder>().Update(f).status());
+  }
+  CAIRN_RETURN_IF_ERROR(tx.Repo<Folder>().DeleteWhere(by_company).status());
+  auto children = tx.Repo<Company>().List(
+      store::Query().Where("parent_company_id", store::Op::kEq, company_id));
+  if (!children.ok()) return children.status();
+  for (auto child : *children) {
+    child.parent_company_id.reset();
+    CAIRN_RETURN_IF_ERROR(tx.Repo<Company>().Update(child).status());
+  }
+  return tx.Repo<Company>().Delete(company_id);
+}
+
+http::Response Delete(Ctx& ctx) {
+  if (auto st = Require(ctx, Action::kDelete, "companies"); !st.ok()) return ErrorResponse(st);
+  auto id = ctx.PathId();
+  if (!id.ok()) return ErrorResponse(id.status());
+  auto st = ctx.store.Write([&](store::Tx& tx) -> Status {
+    auto c = VisibleCompany(tx, ctx, *id);
+    if (!c.ok()) return c.status();
+    CAIRN_RETURN_IF_ERROR(DeleteCompanyTree(tx, *id));
+    return LogActivity(tx, ctx, {"deleted", "Company", c->id, c->name, std::nullopt, c->name, {}});
+  });
+  if (!st.ok()) return ErrorResponse(st);
+  return NoContent();
+}
+
+}  // namespace
+
+void AddCompanyRoutes(Routes& r) {
+  r.push_back({"GET", "/api/v1/companies", List});
+  r.push_back({"POST", "/api/v1/companies", Create});
+  r.push_back({"GET", "/api/v1/companies/{id}", Get});
+  r.push_back({"PUT", "/api/v1/companies/{id}", Update});
+  r.push_back({"PATCH", "/api/v1/companies/{id}", Update});
+  r.push_back({"DELETE", "/api/v1/companies/{id}", Delete});
+  r.push_back({"PUT", "/api/v1/companies/{id}/archive", [](Ctx& ctx) {
+                 return Change(ctx, "archived", [](Company& c) {
+                   c.archived = true;
+                   return Status::Ok();
+                 });
+               }});
+  r.push_back({"PUT", "/api/v1/companies/{id}/unarchive", [](Ctx& ctx) {
+                 return Change(ctx, "unarchived", [](Company& c) {
+                   c.archived = false;
+                   return Status::Ok();
+                 });
+               }});
+}
+
+}  // namespace cairn::api

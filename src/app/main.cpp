@@ -1,0 +1,224 @@
+// The `cairn` binary: start-up wiring and the command line. Nothing else wires modules together.
+//
+//   cairn serve     --db PATH_OR_URL --listen HOST:PORT --data-dir DIR
+//   cairn migrate
+//   cairn user create --email E --role ROLE [--password-stdin]
+//   cairn apikey create --user E --name N [--password-access] [--no-destructive]
+//                       [--company ID]... [--allow-ip CIDR]...
+//   cairn apikey list | cairn apikey revoke ID
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <iostream>
+
+#include "api/api.h"
+#include "app/setup.h"
+#include "core/cidr.h"
+#include "core/clock.h"
+#include "core/crypto.h"
+#include "core/text.h"
+#include "http/server.h"
+
+namespace cairn::app {
+namespace {
+
+int Fail(const Status& st) {
+  std::cerr << "cairn: " << st.message();
+  if (!st.detail().empty()) std::cerr << " (" << st.detail() << ")";
+  for (const auto& d : st.details()) std::cerr << "\n  - " << d;
+  std::cerr << "\n";
+  return st.code() == Code::kInvalidArgument ? 2 : 1;
+}
+
+Result<std::pair<std::string, uint16_t>> ParseListen(const std::string& listen) {
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0)
+    return Status::Invalid("--listen must be HOST:PORT, e.g. 127.0.0.1:8080");
+  std::string host = listen.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  int port = -1;
+  try {
+    size_t used = 0;
+    port = std::stoi(listen.substr(colon + 1), &used);
+    if (used != listen.size() - colon - 1) port = -1;
+  } catch (...) {
+  }
+  if (port < 0 || port > 65535) return Status::Invalid("--listen has an invalid port: " + listen);
+  return std::make_pair(host, static_cast<uint16_t>(port));
+}
+
+int Serve(const Config& cfg, const std::string& listen, int threads, int rate_limit,
+          size_t body_limit, const std::string& base_url) {
+  auto addr = ParseListen(listen);
+  if (!addr.ok()) return Fail(addr.status());
+  auto env = OpenEnvironment(cfg);
+  if (!env.ok()) return Fail(env.status());
+  auto first = EnsureFirstAdmin(*env->store, cfg.data_dir);
+  if (!first.ok()) return Fail(first.status());
+
+  api::ApiOptions api_options;
+  api_options.rate_limit_per_minute = rate_limit;
+  api_options.base_url = base_url;
+  api::Api api(*env->store, *env->cipher, SystemClock(), api_options);
+
+  // Signals are taken synchronously by this thread; the server threads never see them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  http::ServerOptions options;
+  options.host = addr->first;
+  options.port = addr->second;
+  options.threads = threads;
+  options.body_limit = body_limit;
+  options.access_log = [](const std::string& line) { spdlog::info("{}", line); };
+  auto server = http::Server::Start(options, [&api](http::Request& req) {
+    if (auto r = api.Handle(req)) return std::move(*r);
+    if (req.path == "/" || req.path.empty()) {
+      auto r = http::Response::Json(
+          200, R"({"product":"Cairn","api":"/api/v1","health":"/healthz"})");
+      return r;
+    }
+    return http::Response::Json(404, R"({"error":"Not found"})");
+  });
+  if (!server.ok()) return Fail(server.status());
+  std::string shown_host = addr->first.find(':') != std::string::npos ? "[" + addr->first + "]"
+                                                                       : addr->first;
+  std::cout << "listening on http://" << shown_host << ":" << (*server)->port() << std::endl;
+  if (first->created) {
+    std::cout << "first admin created: " << first->email << "\n"
+              << "  password: " << first->password << "\n"
+              << "  API key:  " << first->api_key << "\n"
+              << "  (also saved in " << first->file << "; delete that file once noted)"
+              << std::endl;
+  }
+  int sig = 0;
+  sigwait(&signals, &sig);
+  spdlog::info("signal {} received; finishing in-flight requests", sig);
+  (*server)->Stop();
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace
+
+int Main(int argc, char** argv) {
+  CLI::App app{"Cairn: self-hosted IT documentation for MSPs"};
+  app.require_subcommand(1);
+  Config cfg = ConfigFromEnv();
+  auto add_common = [&](CLI::App* cmd) {
+    cmd->add_option("--db", cfg.db, "SQLite file path or postgresql:// URL (env CAIRN_DB)");
+    cmd->add_option("--data-dir", cfg.data_dir,
+                    "directory for the master key and the default database (env CAIRN_DATA_DIR)");
+  };
+
+  std::string listen = EnvOr("CAIRN_LISTEN", "127.0.0.1:8080");
+  int threads = 4;
+  int rate_limit = 300;
+  size_t body_limit = 16 * 1024 * 1024;
+  std::string base_url = EnvOr("CAIRN_BASE_URL", "");
+  auto* serve = app.add_subcommand("serve", "run the server");
+  add_common(serve);
+  serve->add_option("--listen", listen, "HOST:PORT to listen on; port 0 picks a free one (env CAIRN_LISTEN)");
+  serve->add_option("--threads", threads, "request threads")->check(CLI::Range(1, 256));
+  serve->add_option("--rate-limit", rate_limit, "requests per minute per API key; 0 = unlimited")
+      ->check(CLI::Range(0, 1000000000));
+  serve->add_option("--body-limit", body_limit, "largest request body in bytes");
+  serve->add_option("--base-url", base_url, "public URL of this server, for links (env CAIRN_BASE_URL)");
+
+  auto* migrate = app.add_subcommand("migrate", "apply pending database migrations and exit");
+  add_common(migrate);
+
+  auto* user = app.add_subcommand("user", "manage users");
+  user->require_subcommand(1);
+  auto* user_create = user->add_subcommand("create", "create a user");
+  add_common(user_create);
+  std::string email, role = "spectator", first_name, last_name;
+  bool password_stdin = false;
+  user_create->add_option("--email", email, "sign-in email")->required();
+  user_create->add_option("--role", role, "super_admin|admin|editor|author|spectator")->required();
+  user_create->add_option("--first-name", first_name);
+  user_create->add_option("--last-name", last_name);
+  user_create->add_flag("--password-stdin", password_stdin, "read the password from standard input");
+
+  auto* key = app.add_subcommand("apikey", "manage API keys");
+  key->require_subcommand(1);
+  auto* key_create = key->add_subcommand("create", "create an API key; prints it once");
+  add_common(key_create);
+  std::string key_user, key_name;
+  bool password_access = false, no_destructive = false;
+  std::vector<int64_t> companies;
+  std::vector<std::string> allow_ips;
+  key_create->add_option("--user", key_user, "the email of the key's user")->required();
+  key_create->add_option("--name", key_name, "a name to recognise the key by")->required();
+  key_create->add_flag("--password-access", password_access, "allow reading and writing passwords");
+  key_create->add_flag("--no-destructive", no_destructive, "forbid DELETE");
+  key_create->add_option("--company", companies, "limit the key to this company id (repeatable)");
+  key_create->add_option("--allow-ip", allow_ips, "allow only this address or CIDR (repeatable)");
+  auto* key_list = key->add_subcommand("list", "list API keys (never the keys themselves)");
+  add_common(key_list);
+  auto* key_revoke = key->add_subcommand("revoke", "revoke an API key");
+  add_common(key_revoke);
+  int64_t revoke_id = 0;
+  key_revoke->add_option("id", revoke_id, "the key's id (from apikey list)")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  if (cfg.db.empty()) cfg.db = cfg.data_dir + "/cairn.db";
+  if (auto st = InitCrypto(); !st.ok()) return Fail(st);
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v", spdlog::pattern_time_type::utc);
+
+  if (serve->parsed()) return Serve(cfg, listen, threads, rate_limit, body_limit, base_url);
+
+  auto env = OpenEnvironment(cfg);
+  if (!env.ok()) return Fail(env.status());
+  store::Store& store = *env->store;
+
+  if (migrate->parsed()) {
+    auto v = store.SchemaVersion();
+    if (!v.ok()) return Fail(v.status());
+    std::cout << "schema version " << *v << "\n";
+    return 0;
+  }
+  if (user_create->parsed()) {
+    std::string password;
+    if (password_stdin) std::getline(std::cin, password);
+    auto u = CreateUser(store, email, role, first_name, last_name, password);
+    if (!u.ok()) return Fail(u.status());
+    std::cout << "user " << u->id << " created: " << u->email << " (" << u->security_level << ")\n";
+    return 0;
+  }
+  if (key_create->parsed()) {
+    for (const auto& cidr : allow_ips)
+      if (!IsValidCidr(cidr))
+        return Fail(Status::Invalid("--allow-ip " + cidr + " is not an IP address or CIDR"));
+    auto k = CreateApiKey(store, key_user, key_name, password_access, !no_destructive, companies,
+                          allow_ips);
+    if (!k.ok()) return Fail(k.status());
+    std::cout << *k << std::endl;
+    return 0;
+  }
+  if (key_list->parsed()) {
+    auto keys = ListApiKeys(store);
+    if (!keys.ok()) return Fail(keys.status());
+    std::cout << *keys;
+    return 0;
+  }
+  if (key_revoke->parsed()) {
+    auto st = RevokeApiKey(store, revoke_id);
+    if (!st.ok()) return Fail(st);
+    std::cout << "API key " << revoke_id << " revoked\n";
+    return 0;
+  }
+  return 0;
+}
+
+}  // namespace cairn::app
+
+int main(int argc, char** argv) { return cairn::app::Main(argc, argv); }

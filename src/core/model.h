@@ -1,0 +1,242 @@
+// The documentation records Cairn stores, as plain structs, each with its schema (schema.h).
+//
+// Field names follow the Hudu API v1 object fields (reference/hudu-api.md section 4) so that the
+// schema's column names double as JSON names. Times are milliseconds since the epoch (UTC).
+// Secrets never appear here in plain text: passwords carry ciphertext (crypto.h), users carry an
+// Argon2id hash and API keys a BLAKE2b hash of the key.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "core/schema.h"
+
+namespace cairn {
+
+enum class Role { kSuperAdmin, kAdmin, kEditor, kAuthor, kSpectator };
+std::string_view RoleName(Role r);
+std::optional<Role> ParseRole(std::string_view s);
+
+struct User {
+  int64_t id = 0;
+  std::string email;
+  std::string first_name;
+  std::string last_name;
+  std::string security_level = "spectator";  // RoleName()
+  std::string password_hash;                  // Argon2id (libsodium crypto_pwhash_str); "" = none
+  bool archived = false;
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+  static const TableSchema<User>& Schema();
+};
+
+struct ApiKey {
+  int64_t id = 0;
+  int64_t user_id = 0;
+  std::string name;
+  std::string prefix;    // the first characters of the key, shown in lists to tell keys apart
+  std::string key_hash;  // hex BLAKE2b-256 of the whole key
+  bool password_access = false;
+  bool destructive = true;
+  std::string company_ids;  // comma-separated ids; "" = every company
+  std::string allow_ips;    // comma-separated CIDRs; "" = any address
+  bool revoked = false;
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+  int64_t last_used_at = 0;
+  static const TableSchema<ApiKey>& Schema();
+};
+
+struct Company {
+  int64_t id = 0;
+  std::string slug;
+  std::string name;
+  std::string nickname;
+  std::string company_type;
+  std::string address_line_1;
+  std::string address_line_2;
+  std::string city;
+  std::string state;
+  std::string zip;
+  std::string country_name;
+  std::string phone_number;
+  std::string fax_number;
+  std::string website;
+  std::string id_number;
+  std::optional<int64_t> parent_company_id;
+  std::string notes;
+  bool archived = false;
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+  static const TableSchema<Company>& Schema();
+};
+
+struct AssetLayout {
+  int64_t id = 0;
+  std::string slug;
+  std::string name;
+  std::string icon;
+  std::string color;
+  std::string icon_color;
+  std::optional<int64_t> sidebar_folder_id;
+  bool active = true;
+  bool include_passwords = false;
+  bool include_photos = false;
+  bool include_comments = false;
+  bool include_files = false;
+  std::string password_types;
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+  static const TableSchema<AssetLayout>& Schema();
+};
+
+// One typed field of a layout. field_type is one of kFieldTypes (case-sensitive).
+struct LayoutField {
+  int64_t id = 0;
+  int64_t asset_layout_id = 0;
+  std::string label;
+  std::string field_type = "Text";
+  bool required = false;
+  bool show_in_list = false;
+  std::string hint;
+  std::optional<int64_t> min;
+  std::optional<int64_t> max;
+  std::string options;  // newline-separated, for Dropdown
+  std::optional<int64_t> linkable_id;
+  bool expiration = false;
+  int64_t position = 0;
+  std::optional<int64_t> list_id;
+  bool multiple_options = false;
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+  static const TableSchema<LayoutField>& Schema();
+};
+
+inline constexpr std::string_view kFieldTypes[] = {
+    "Text",     "RichText", "Heading", "CheckBox", "Number",     "Date",      "Embed", "Phone",
+    "Website",  "Password", "Email",   "AssetTag", "AddressData", "ListSelect", "Dropdown"};
+bool IsFieldType(std::string_view s);
+
+struct Asset {
+  int64_t id = 0;
+  int64_t company_id = 0;
+  int64_t asset_layout_id = 0;
+  std::string slug;
+  std::string name;
+  std::string primary_serial;
+  std::string primary_mail;
+  std::string primary_model;
+  std::string primary_manufacturer;
+  bool archived = false;
+  // Custom field values as a JSON object text: {"<layout field id>": "<value as text>"}.
+  std::string field_values = "{}";
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+  static const TableSchema<Asset>& Schema();
+};
+
+struct AssetPassword {
+  int64_t id = 0;
+  int64_t company_id = 0;
+  std::string passwordable_type;
+  std::optional<int64_t> passwordable_id;
+  std::string name;
+  std::string username;
+  std::string password_enc;    // Cipher::Seal() output; never the plain value
+  std::string otp_secret_enc;  // likewise; "" when there is none
+  std::string url;
+  std::string description;
+  std::string password_type;
+  std::optional<int64_t> password_folder_id;
+  std::string slug;
+  bool archived = false;
+  bool in_portal = false;
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+  static const TableSchema<AssetPassword>& Schema();
+};
+
+struct Article {
+  int64_t id = 0;
+  std::string slug;
+  std::string name;
+  std::string content;  // HTML
+  bool draft = false;
+  bool archived = false;
+  std::optional<int64_t> folder_id;
+  std::optional<int64_t> company_id;  // absent = global knowledge base
+  bool enable_sharing = false;
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+  static const TableSchema<Article>& Schema();
+};
+
+struct Folder {
+  int64_t id = 0;
+  std::string name;
+  std::string icon;
+  std::string description;
+  std::optional<int64_t> parent_folder_id;
+  std::optional<int64_t> company_id;
+  std::string folder_type = "article";  // article | photo; fixed at creation
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+  static const TableSchema<Folder>& Schema();
+};
+
+struct Website {
+  int64_t id = 0;
+  std::string slug;
+  std::string name;  // the URL
+  int64_t company_id = 0;
+  std::string notes;
+  bool paused = false;
+  bool disable_dns = false;
+  bool disable_ssl = false;
+  bool disable_whois = false;
+  bool enable_dmarc_tracking = false;
+  bool enable_dkim_tracking = false;
+  bool enable_spf_tracking = false;
+  bool archived = false;
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+  static const TableSchema<Website>& Schema();
+};
+
+struct Relation {
+  int64_t id = 0;
+  std::string fromable_type;
+  int64_t fromable_id = 0;
+  std::string toable_type;
+  int64_t toable_id = 0;
+  std::string description;
+  bool is_inverse = false;
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+  static const TableSchema<Relation>& Schema();
+};
+
+// One write (or password view) by a user through a key or a session.
+struct ActivityLog {
+  int64_t id = 0;
+  std::optional<int64_t> user_id;
+  std::string user_email;
+  std::string user_name;
+  std::optional<int64_t> api_key_id;
+  std::string token;  // the API key's name, "" for a web session
+  std::string action;  // "created", "updated", "deleted", "archived", "viewed password", ...
+  std::string record_type;
+  std::optional<int64_t> record_id;
+  std::string record_name;
+  std::optional<int64_t> company_id;
+  std::string company_name;
+  std::string details;  // JSON object text: the changed fields
+  std::string ip_address;
+  std::string agent_string;
+  std::string app_type = "api";
+  int64_t created_at = 0;
+  static const TableSchema<ActivityLog>& Schema();
+};
+
+}  // namespace cairn

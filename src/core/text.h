@@ -1,0 +1,29 @@
+// Small text helpers shared by the API and the store.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cairn {
+
+std::string ToLower(std::string_view s);  // ASCII only; other bytes unchanged
+std::string_view Trim(std::string_view s);
+bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+std::vector<std::string> Split(std::string_view s, char sep);  // keeps empty parts
+
+// A field label as a custom_fields key: lower-cased, each run of characters other than ASCII
+// letters and digits turned into one "_", no "_" at either end ("IP Address" -> "ip_address").
+std::string SnakeCase(std::string_view label);
+
+// A URL-safe slug from a name plus a suffix that keeps it unique ("Acme Ltd", "3f9a1c" ->
+// "acme-ltd-3f9a1c"); non-ASCII bytes are dropped, the name part is cut at 60 characters.
+std::string Slugify(std::string_view name, std::string_view suffix);
+
+// Text without HTML tags or entities, for indexing article content.
+std::string StripHtml(std::string_view html);
+
+// Lower-case hex of bytes.
+std::string HexEncode(std::string_view bytes);
+
+}  // namespace cairn

@@ -1,0 +1,67 @@
+#include "core/text.h"
+
+#include <gtest/gtest.h>
+
+namespace cairn {
+namespace {
+
+TEST(Text, SnakeCaseMatchesHuduClients) {
+  EXPECT_EQ(SnakeCase("IP Address"), "ip_address");
+  EXPECT_EQ(SnakeCase("  Operating System (OS) "), "operating_system_os");
+  EXPECT_EQ(SnakeCase("Warranty-Expiry Date"), "warranty_expiry_date");
+  EXPECT_EQ(SnakeCase("os"), "os");
+}
+
+TEST(Text, SlugifyKeepsAsciiWordsAndTheSuffix) {
+  EXPECT_EQ(Slugify("Acme, Inc.", "ab12"), "acme-inc-ab12");
+  EXPECT_EQ(Slugify("Société Générale", "x"), "soci-t-g-n-rale-x");
+  EXPECT_EQ(Slugify("!!!", "z9"), "z9");
+}
+
+TEST(Text, StripHtmlLeavesText) {
+  EXPECT_EQ(StripHtml("<p>Reset &amp; reboot</p>"), " Reset & reboot ");
+}
+
+TEST(Text, SplitKeepsEmptyParts) {
+  EXPECT_EQ(Split("a,,b", ','), (std::vector<std::string>{"a", "", "b"}));
+  EXPECT_EQ(Split("", ','), (std::vector<std::string>{""}));
+}
+
+TEST(Text, CaseHelpers) {
+  EXPECT_TRUE(EqualsIgnoreCase("X-API-KEY", "x-api-key"));
+  EXPECT_FALSE(EqualsIgnoreCase("x-api-key", "x-api-ke"));
+  EXPECT_EQ(Trim("  a b \n"), "a b");
+}
+
+}  // namespace
+}  // namespace cairn
+
+#include "core/cidr.h"
+
+namespace cairn {
+namespace {
+
+TEST(Cidr, MatchesV4V6AndMapped) {
+  EXPECT_TRUE(IpInCidr("203.0.113.7", "203.0.113.0/24"));
+  EXPECT_FALSE(IpInCidr("203.0.114.7", "203.0.113.0/24"));
+  EXPECT_TRUE(IpInCidr("10.1.2.3", "10.1.2.3"));
+  EXPECT_TRUE(IpInCidr("::ffff:127.0.0.1", "127.0.0.0/8"));
+  EXPECT_TRUE(IpInCidr("2001:db8::1", "2001:db8::/32"));
+  EXPECT_FALSE(IpInCidr("2001:db9::1", "2001:db8::/32"));
+  EXPECT_TRUE(IpInCidr("192.168.1.1", "0.0.0.0/0"));
+  EXPECT_TRUE(IpInCidr("10.0.0.129", "10.0.0.128/25"));
+  EXPECT_FALSE(IpInCidr("10.0.0.127", "10.0.0.128/25"));
+  EXPECT_FALSE(IpInCidr("127.0.0.1", "::1"));
+}
+
+TEST(Cidr, Validates) {
+  EXPECT_TRUE(IsValidCidr("10.0.0.0/8"));
+  EXPECT_TRUE(IsValidCidr("::1"));
+  EXPECT_FALSE(IsValidCidr("10.0.0.0/33"));
+  EXPECT_FALSE(IsValidCidr("10.0.0/8"));
+  EXPECT_FALSE(IsValidCidr("example.com"));
+  EXPECT_FALSE(IsValidCidr("10.0.0.0/"));
+}
+
+}  // namespace
+}  // namespace cairn

@@ -1,0 +1,196 @@
+// The client against a tiny in-test TLS server with a freshly made self-signed certificate: the
+// certificate is refused by default, accepted once its file is given as ca_file, and accepted
+// with verification off.
+
+#include "http/client.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+namespace cairn::http {
+namespace {
+
+// A self-signed certificate for localhost / 127.0.0.1, valid for a day.
+struct TestCertificate {
+  EVP_PKEY* key = nullptr;
+  X509* cert = nullptr;
+
+  TestCertificate() {
+    key = EVP_EC_gen("P-256");
+    cert = X509_new();
+    X509_set_version(cert, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
+    X509_gmtime_adj(X509_getm_notBefore(cert), -3600);
+    X509_gmtime_adj(X509_getm_notAfter(cert), 24 * 3600);
+    X509_set_pubkey(cert, key);
+    X509_NAME* name = X509_get_subject_name(cert);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                               reinterpret_cast<const unsigned char*>("localhost"), -1, -1, 0);
+    X509_set_issuer_name(cert, name);
+    AddExtension(NID_subject_alt_name, "IP:127.0.0.1,DNS:localhost");
+    AddExtension(NID_basic_constraints, "critical,CA:TRUE");
+    X509_sign(cert, key, EVP_sha256());
+  }
+  ~TestCertificate() {
+    X509_free(cert);
+    EVP_PKEY_free(key);
+  }
+
+  void AddExtension(int nid, const char* value) {
+    X509V3_CTX ctx;
+    X509V3_set_ctx_nodb(&ctx);
+    X509V3_set_ctx(&ctx, cert, cert, nullptr, nullptr, 0);
+    X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
+    X509_add_ext(cert, ext, -1);
+    X509_EXTENSION_free(ext);
+  }
+
+  std::string WritePem() const {
+    std::string path = ::testing::TempDir() + "cairn_http_test_ca_XXXXXX";
+    int fd = ::mkstemp(path.data());
+    if (fd < 0) return {};
+    FILE* f = ::fdopen(fd, "w");
+    PEM_write_X509(f, cert);
+    std::fclose(f);
+    return path;
+  }
+};
+
+// Answers every TLS connection with "200 ok" and closes it. Handshake failures just close.
+class TlsServer {
+ public:
+  explicit TlsServer(const TestCertificate& certificate) {
+    ctx_ = SSL_CTX_new(TLS_server_method());
+    SSL_CTX_use_certificate(ctx_, certificate.cert);
+    SSL_CTX_use_PrivateKey(ctx_, certificate.key);
+    listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address));
+    ::listen(listen_fd_, 16);
+    socklen_t length = sizeof(address);
+    ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&address), &length);
+    port_ = ntohs(address.sin_port);
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~TlsServer() {
+    stop_ = true;
+    thread_.join();
+    ::close(listen_fd_);
+    SSL_CTX_free(ctx_);
+  }
+  uint16_t port() const { return port_; }
+  std::string Url() const { return "https://127.0.0.1:" + std::to_string(port_) + "/tls"; }
+
+ private:
+  void Serve() {
+    while (!stop_) {
+      pollfd p{listen_fd_, POLLIN, 0};
+      if (::poll(&p, 1, 50) <= 0) continue;
+      int fd = ::accept(listen_fd_, nullptr, nullptr);
+      if (fd < 0) continue;
+      timeval timeout{2, 0};
+      ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+      SSL* ssl = SSL_new(ctx_);
+      SSL_set_fd(ssl, fd);
+      if (SSL_accept(ssl) == 1) {
+        std::string request;
+        char buf[4096];
+        while (request.find("\r\n\r\n") == std::string::npos) {
+          int n = SSL_read(ssl, buf, sizeof(buf));
+          if (n <= 0) break;
+          request.append(buf, static_cast<size_t>(n));
+        }
+        const std::string response =
+            "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok";
+        SSL_write(ssl, response.data(), static_cast<int>(response.size()));
+        SSL_shutdown(ssl);
+      }
+      ERR_clear_error();
+      SSL_free(ssl);
+      ::close(fd);
+    }
+  }
+
+  SSL_CTX* ctx_ = nullptr;
+  int listen_fd_ = -1;
+  uint16_t port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+class ClientTls : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_NE(certificate_.cert, nullptr);
+    ca_file_ = certificate_.WritePem();
+    ASSERT_FALSE(ca_file_.empty());
+  }
+  void TearDown() override {
+    if (!ca_file_.empty()) std::remove(ca_file_.c_str());
+  }
+
+  TestCertificate certificate_;
+  TlsServer server_{certificate_};
+  std::string ca_file_;
+};
+
+TEST_F(ClientTls, UntrustedCertificateIsATransportError) {
+  Client client;
+  auto response = client.Send({.url = server_.Url()});
+  ASSERT_FALSE(response.ok());
+  EXPECT_EQ(response.status().code(), Code::kUnavailable);
+  const std::string& message = response.status().message();
+  EXPECT_NE(message.find("TLS certificate problem with 127.0.0.1:" +
+                         std::to_string(server_.port())),
+            std::string::npos)
+      << message;
+  EXPECT_NE(message.find("self-signed certificate"), std::string::npos) << message;
+}
+
+TEST_F(ClientTls, CaFileIsTrusted) {
+  Client client({.ca_file = ca_file_});
+  for (int i = 0; i < 2; ++i) {  // the second call makes a new connection (the server closes)
+    auto response = client.Send({.url = server_.Url()});
+    ASSERT_TRUE(response.ok()) << response.status().ToString();
+    EXPECT_EQ(response->status, 200);
+    EXPECT_EQ(response->body, "ok");
+  }
+}
+
+TEST_F(ClientTls, VerificationCanBeTurnedOff) {
+  Client client({.verify_tls = false});
+  auto response = client.Send({.url = server_.Url()});
+  ASSERT_TRUE(response.ok()) << response.status().ToString();
+  EXPECT_EQ(response->body, "ok");
+}
+
+TEST_F(ClientTls, UnreadableCaFileFailsEverySend) {
+  Client client({.ca_file = ca_file_ + ".missing"});
+  auto response = client.Send({.url = server_.Url()});
+  ASSERT_FALSE(response.ok());
+  EXPECT_EQ(response.status().code(), Code::kUnavailable);
+  EXPECT_NE(response.status().message().find("cannot read CA file"), std::string::npos)
+      << response.status().message();
+}
+
+}  // namespace
+}  // namespace cairn::http

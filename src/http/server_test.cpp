@@ -1,0 +1,585 @@
+// The server exercised through the Client, and through raw sockets where the Client would hide
+// what is on the wire (keep-alive, pipelining, malformed requests, timeouts).
+
+#include "http/server.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <mutex>
+#include <regex>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "http/client.h"
+
+namespace cairn::http {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+std::unique_ptr<Server> StartServer(ServerOptions options, Handler handler) {
+  options.host = "127.0.0.1";
+  options.port = 0;
+  auto server = Server::Start(std::move(options), std::move(handler));
+  EXPECT_TRUE(server.ok()) << server.status().ToString();
+  if (!server.ok()) return nullptr;
+  return std::move(server).value();
+}
+
+std::string Url(const Server& server, std::string_view path) {
+  return "http://127.0.0.1:" + std::to_string(server.port()) + std::string(path);
+}
+
+Response Echo(Request& request) {
+  std::string body = request.method + "|" + request.path + "|" + request.query + "|" +
+                     request.target + "|" + request.remote_ip + "|" + request.body;
+  auto response = Response::Text(200, std::move(body));
+  if (auto type = request.Header("content-type")) response.headers.emplace_back("X-Echo-Type", *type);
+  return response;
+}
+
+// A plain TCP connection, to see exactly what goes over the wire.
+class RawConnection {
+ public:
+  explicit RawConnection(uint16_t port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(port);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
+  }
+  ~RawConnection() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  bool connected() const { return connected_; }
+
+  bool Send(std::string_view data) {
+    while (!data.empty()) {
+      ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
+      if (n <= 0) return false;
+      data.remove_prefix(static_cast<size_t>(n));
+    }
+    return true;
+  }
+
+  // Reads until `done(received)` or EOF or the timeout; returns what was received so far.
+  // closed() tells whether EOF (or a reset) was seen.
+  template <class Done>
+  std::string ReadUntil(Done done, std::chrono::milliseconds timeout = 3000ms) {
+    auto deadline = Clock::now() + timeout;
+    while (!done(buffer_) && !closed_) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+      if (left <= 0ms) break;
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
+      char chunk[4096];
+      ssize_t n = ::recv(fd_, chunk, sizeof(chunk), 0);
+      if (n <= 0) {
+        closed_ = true;
+        break;
+      }
+      buffer_.append(chunk, static_cast<size_t>(n));
+    }
+    return buffer_;
+  }
+
+  // One complete response (head and Content-Length body), removed from the buffer.
+  std::string ReadResponse(std::chrono::milliseconds timeout = 3000ms) {
+    auto complete = [](const std::string& b) { return ResponseLength(b) != std::string::npos; };
+    ReadUntil(complete, timeout);
+    size_t length = ResponseLength(buffer_);
+    if (length == std::string::npos) return std::exchange(buffer_, {});
+    std::string response = buffer_.substr(0, length);
+    buffer_.erase(0, length);
+    return response;
+  }
+
+  // Whether the server closes the connection within `timeout` (and sends nothing more).
+  bool WaitForClose(std::chrono::milliseconds timeout) {
+    ReadUntil([](const std::string&) { return false; }, timeout);
+    return closed_;
+  }
+
+  bool closed() const { return closed_; }
+
+ private:
+  static size_t ResponseLength(const std::string& b) {
+    size_t head_end = b.find("\r\n\r\n");
+    if (head_end == std::string::npos) return std::string::npos;
+    size_t body = 0;
+    std::smatch m;
+    std::string head = b.substr(0, head_end);
+    if (std::regex_search(head, m, std::regex("\r\nContent-Length: (\\d+)"))) {
+      body = std::stoul(m[1]);
+    }
+    size_t total = head_end + 4 + body;
+    return b.size() >= total ? total : std::string::npos;
+  }
+
+  int fd_ = -1;
+  bool connected_ = false;
+  bool closed_ = false;
+  std::string buffer_;
+};
+
+TEST(Server, GetFillsRequestAndResponseHeaders) {
+  auto server = StartServer({}, Echo);
+  ASSERT_NE(server, nullptr);
+  EXPECT_NE(server->port(), 0);
+
+  Client client;
+  auto response = client.Send({.url = Url(*server, "/api/v1/compa%20nies?page=2&q=a%20b")});
+  ASSERT_TRUE(response.ok()) << response.status().ToString();
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->body,
+            "GET|/api/v1/compa nies|page=2&q=a%20b|/api/v1/compa%20nies?page=2&q=a%20b|127.0.0.1|");
+  EXPECT_EQ(response->Header("content-type"), "text/plain; charset=utf-8");
+  EXPECT_EQ(response->Header("Content-Length"), std::to_string(response->body.size()));
+  EXPECT_EQ(response->Header("Server"), "Cairn");
+  EXPECT_TRUE(response->Header("Date").has_value());
+  EXPECT_EQ(response->Header("Connection"), std::nullopt);
+}
+
+TEST(Server, MethodsAndBodiesReachTheHandler) {
+  auto server = StartServer({}, Echo);
+  ASSERT_NE(server, nullptr);
+  Client client;
+
+  ClientRequest post{.method = "POST", .url = Url(*server, "/echo"), .body = R"({"a":1})"};
+  post.headers = {{"Content-Type", "application/json"}};
+  auto response = client.Send(post);
+  ASSERT_TRUE(response.ok()) << response.status().ToString();
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->body, R"(POST|/echo||/echo|127.0.0.1|{"a":1})");
+  EXPECT_EQ(response->Header("X-Echo-Type"), "application/json");
+
+  for (std::string method : {"PUT", "PATCH", "DELETE"}) {
+    auto r = client.Send({.method = method, .url = Url(*server, "/m"), .body = "x"});
+    ASSERT_TRUE(r.ok()) << method << ": " << r.status().ToString();
+    EXPECT_EQ(r->body, method + "|/m||/m|127.0.0.1|x");
+    EXPECT_EQ(r->Header("X-Echo-Type"), std::nullopt) << "curl must not invent a Content-Type";
+  }
+  auto del = client.Send({.method = "DELETE", .url = Url(*server, "/m")});
+  ASSERT_TRUE(del.ok());
+  EXPECT_EQ(del->body, "DELETE|/m||/m|127.0.0.1|");
+
+  // A body larger than one read, to cover the parser asking for more.
+  std::string big(300 * 1000, 'z');
+  auto large = client.Send({.method = "POST", .url = Url(*server, "/big"), .body = big});
+  ASSERT_TRUE(large.ok()) << large.status().ToString();
+  EXPECT_EQ(large->body, "POST|/big||/big|127.0.0.1|" + big);
+}
+
+TEST(Server, ResponseHeadersStatusesAndUnsafeHeaders) {
+  auto server = StartServer({}, [](Request& request) {
+    if (request.path == "/created") {
+      Response r = Response::Json(201, R"({"id":7})");
+      r.headers = {{"Location", "/things/7"},
+                   {"Retry-After", "5"},
+                   {"X-Bad", "a\r\nInjected: yes"},
+                   {"Content-Length", "999"}};
+      return r;
+    }
+    if (request.path == "/empty") return Response::Json(204, "ignored");
+    return Response::Json(299, "{}");
+  });
+  ASSERT_NE(server, nullptr);
+  Client client;
+  auto created = client.Send({.url = Url(*server, "/created")});
+  ASSERT_TRUE(created.ok());
+  EXPECT_EQ(created->status, 201);
+  EXPECT_EQ(created->body, R"({"id":7})");
+  EXPECT_EQ(created->Header("Location"), "/things/7");
+  EXPECT_EQ(created->Header("Retry-After"), "5");
+  EXPECT_EQ(created->Header("X-Bad"), std::nullopt);
+  EXPECT_EQ(created->Header("Injected"), std::nullopt);
+  EXPECT_EQ(created->Header("Content-Length"), "8");
+  EXPECT_EQ(created->Header("Content-Type"), "application/json; charset=utf-8");
+
+  auto empty = client.Send({.url = Url(*server, "/empty")});
+  ASSERT_TRUE(empty.ok());
+  EXPECT_EQ(empty->status, 204);
+  EXPECT_EQ(empty->body, "");
+
+  auto unusual = client.Send({.url = Url(*server, "/other")});
+  ASSERT_TRUE(unusual.ok());
+  EXPECT_EQ(unusual->status, 299);
+  EXPECT_EQ(unusual->body, "{}");
+}
+
+TEST(Server, ClientReusesOneKeptAliveConnection) {
+  auto server = StartServer({}, Echo);
+  ASSERT_NE(server, nullptr);
+  Client client;
+  for (int i = 0; i < 5; ++i) {
+    auto r = client.Send({.url = Url(*server, "/n/" + std::to_string(i))});
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(r->status, 200);
+    EXPECT_EQ(r->body, "GET|/n/" + std::to_string(i) + "||/n/" + std::to_string(i) + "|127.0.0.1|");
+  }
+  EXPECT_EQ(server->stats().connections, 1u);
+  EXPECT_EQ(server->stats().requests, 5u);
+
+  Client other;
+  ASSERT_TRUE(other.Send({.url = Url(*server, "/")}).ok());
+  EXPECT_EQ(server->stats().connections, 2u);
+}
+
+TEST(Server, KeepAliveRulesOnTheWire) {
+  auto server = StartServer({}, Echo);
+  ASSERT_NE(server, nullptr);
+
+  {  // HTTP/1.1: two pipelined requests, both answered on one connection, which stays open
+    RawConnection c(server->port());
+    ASSERT_TRUE(c.connected());
+    ASSERT_TRUE(c.Send("GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b?x=1 HTTP/1.1\r\nHost: x\r\n\r\n"));
+    std::string first = c.ReadResponse();
+    std::string second = c.ReadResponse();
+    EXPECT_EQ(first.substr(0, 17), "HTTP/1.1 200 OK\r\n");
+    EXPECT_NE(first.find("\r\n\r\nGET|/a||/a|"), std::string::npos) << first;
+    EXPECT_NE(second.find("\r\n\r\nGET|/b|x=1|/b?x=1|"), std::string::npos) << second;
+    EXPECT_FALSE(c.WaitForClose(200ms));
+  }
+  {  // Connection: close is honoured
+    RawConnection c(server->port());
+    ASSERT_TRUE(c.Send("GET /c HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+    std::string response = c.ReadResponse();
+    EXPECT_NE(response.find("\r\nConnection: close\r\n"), std::string::npos) << response;
+    EXPECT_TRUE(c.WaitForClose(2000ms));
+  }
+  {  // HTTP/1.0 closes by default
+    RawConnection c(server->port());
+    ASSERT_TRUE(c.Send("GET /d HTTP/1.0\r\n\r\n"));
+    std::string response = c.ReadResponse();
+    EXPECT_EQ(response.substr(0, 15), "HTTP/1.1 200 OK");
+    EXPECT_NE(response.find("\r\nConnection: close\r\n"), std::string::npos) << response;
+    EXPECT_TRUE(c.WaitForClose(2000ms));
+  }
+  {  // HTTP/1.0 with keep-alive stays open and says so
+    RawConnection c(server->port());
+    ASSERT_TRUE(c.Send("GET /e HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"));
+    std::string response = c.ReadResponse();
+    EXPECT_NE(response.find("\r\nConnection: keep-alive\r\n"), std::string::npos) << response;
+    EXPECT_FALSE(c.WaitForClose(200ms));
+    ASSERT_TRUE(c.Send("GET /f HTTP/1.0\r\n\r\n"));
+    EXPECT_NE(c.ReadResponse().find("GET|/f|"), std::string::npos);
+    EXPECT_TRUE(c.WaitForClose(2000ms));
+  }
+}
+
+TEST(Server, ExpectContinueIsAnswered) {
+  auto server = StartServer({}, Echo);
+  ASSERT_NE(server, nullptr);
+  RawConnection c(server->port());
+  ASSERT_TRUE(c.Send("POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+                     "Expect: 100-continue\r\n\r\n"));
+  // Only the interim answer comes before the body is sent.
+  EXPECT_EQ(c.ReadResponse(), "HTTP/1.1 100 Continue\r\n\r\n");
+  ASSERT_TRUE(c.Send("hello"));
+  std::string response = c.ReadResponse();
+  EXPECT_EQ(response.substr(0, 17), "HTTP/1.1 200 OK\r\n") << response;
+  EXPECT_NE(response.find("\r\n\r\nPOST|/up||/up|127.0.0.1|hello"), std::string::npos) << response;
+}
+
+TEST(Server, BodyOverLimitIs413AndTheHandlerIsNotCalled) {
+  std::atomic<int> calls{0};
+  ServerOptions options;
+  options.body_limit = 1024;
+  auto server = StartServer(options, [&](Request& r) {
+    ++calls;
+    return Echo(r);
+  });
+  ASSERT_NE(server, nullptr);
+
+  Client client;
+  auto ok = client.Send({.method = "POST", .url = Url(*server, "/u"), .body = std::string(1024, 'a')});
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(ok->status, 200);
+  EXPECT_EQ(calls.load(), 1);
+
+  auto big = client.Send({.method = "POST", .url = Url(*server, "/u"), .body = std::string(64 * 1024, 'a')});
+  ASSERT_TRUE(big.ok()) << big.status().ToString();
+  EXPECT_EQ(big->status, 413);
+  EXPECT_EQ(big->body, R"j({"error":"Request body too large (limit 1024 bytes)"})j");
+  EXPECT_EQ(big->Header("Connection"), "close");
+  EXPECT_EQ(calls.load(), 1);
+
+  // Chunked bodies are counted as they arrive.
+  RawConnection c(server->port());
+  ASSERT_TRUE(c.Send("POST /u HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"));
+  std::string chunk = "800\r\n" + std::string(0x800, 'b') + "\r\n";
+  c.Send(chunk);
+  std::string response = c.ReadResponse();
+  EXPECT_EQ(response.substr(0, 12), "HTTP/1.1 413") << response;
+  EXPECT_TRUE(c.WaitForClose(3000ms));
+  EXPECT_EQ(calls.load(), 1);
+
+  // The server is still serving.
+  auto after = client.Send({.url = Url(*server, "/after")});
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->status, 200);
+}
+
+TEST(Server, MalformedRequestsAre400AndClosed) {
+  std::atomic<int> calls{0};
+  auto server = StartServer({}, [&](Request& r) {
+    ++calls;
+    return Echo(r);
+  });
+  ASSERT_NE(server, nullptr);
+  const char* bad_requests[] = {
+      "GARBAGE\r\n\r\n",
+      "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n",
+      "GET / HTTP/9.9\r\n\r\n",
+      "GET / HTTP/1.1\r\nBad Header\r\n\r\n",
+  };
+  for (const char* bad : bad_requests) {
+    RawConnection c(server->port());
+    ASSERT_TRUE(c.Send(bad));
+    std::string response = c.ReadResponse();
+    EXPECT_EQ(response.substr(0, 24), "HTTP/1.1 400 Bad Request") << bad;
+    EXPECT_NE(response.find(R"({"status":400,"error":"Bad Request"})"), std::string::npos);
+    EXPECT_TRUE(c.WaitForClose(3000ms)) << bad;
+  }
+  {  // a header block past the limit
+    RawConnection c(server->port());
+    ASSERT_TRUE(c.Send("GET / HTTP/1.1\r\nX-Big: " + std::string(20000, 'h') + "\r\n\r\n"));
+    EXPECT_EQ(c.ReadResponse().substr(0, 12), "HTTP/1.1 431");
+    EXPECT_TRUE(c.WaitForClose(3000ms));
+  }
+  EXPECT_EQ(calls.load(), 0);
+}
+
+TEST(Server, IdleTimeoutClosesAKeptAliveConnection) {
+  ServerOptions options;
+  options.idle_timeout = 300ms;
+  auto server = StartServer(options, Echo);
+  ASSERT_NE(server, nullptr);
+  RawConnection c(server->port());
+  ASSERT_TRUE(c.Send("GET /x HTTP/1.1\r\nHost: x\r\n\r\n"));
+  EXPECT_EQ(c.ReadResponse().substr(0, 15), "HTTP/1.1 200 OK");
+  auto start = Clock::now();
+  EXPECT_TRUE(c.WaitForClose(3000ms));
+  auto waited = Clock::now() - start;
+  EXPECT_GE(waited, 200ms);
+  EXPECT_LT(waited, 2000ms);
+}
+
+TEST(Server, ReadTimeoutClosesAHalfSentRequest) {
+  ServerOptions options;
+  options.read_timeout = 300ms;
+  options.idle_timeout = 10s;
+  auto server = StartServer(options, Echo);
+  ASSERT_NE(server, nullptr);
+  RawConnection c(server->port());
+  ASSERT_TRUE(c.Send("GET /slowloris HTTP/1.1\r\nHost: x\r\n"));
+  auto start = Clock::now();
+  EXPECT_TRUE(c.WaitForClose(3000ms));
+  EXPECT_LT(Clock::now() - start, 2000ms);
+}
+
+TEST(Server, AThrowingHandlerGives500) {
+  auto server = StartServer({}, [](Request&) -> Response { throw std::runtime_error("boom"); });
+  ASSERT_NE(server, nullptr);
+  Client client;
+  auto r = client.Send({.url = Url(*server, "/")});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, 500);
+  EXPECT_EQ(r->body, R"({"status":500,"error":"Internal Server Error"})");
+  // The connection survives it.
+  auto again = client.Send({.url = Url(*server, "/")});
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->status, 500);
+  EXPECT_EQ(server->stats().connections, 1u);
+}
+
+TEST(Server, AccessLogHasOneLinePerRequest) {
+  std::mutex mu;
+  std::vector<std::string> lines;
+  ServerOptions options;
+  options.access_log = [&](const std::string& line) {
+    std::lock_guard lock(mu);
+    lines.push_back(line);
+  };
+  auto server = StartServer(options, [](Request&) { return Response::Json(200, "0123456789"); });
+  ASSERT_NE(server, nullptr);
+  Client client;
+  ASSERT_TRUE(client.Send({.url = Url(*server, "/api/v1/companies?page=2")}).ok());
+  ASSERT_TRUE(client.Send({.method = "POST", .url = Url(*server, "/q\"x"), .body = "b"}).ok());
+  {
+    RawConnection c(server->port());
+    c.Send("NOT HTTP\r\n\r\n");
+    c.ReadResponse();
+  }
+  // The log line is written after the response, so give the last one a moment.
+  for (int i = 0; i < 100; ++i) {
+    {
+      std::lock_guard lock(mu);
+      if (lines.size() >= 3) break;
+    }
+    std::this_thread::sleep_for(10ms);
+  }
+  std::lock_guard lock(mu);
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_TRUE(std::regex_match(
+      lines[0], std::regex(R"re(127\.0\.0\.1 "GET /api/v1/companies\?page=2" 200 10B \d+\.\dms)re")))
+      << lines[0];
+  EXPECT_TRUE(std::regex_match(lines[1], std::regex(R"re(127\.0\.0\.1 "POST /q\\x22x" 200 10B \d+\.\dms)re")))
+      << lines[1];
+  EXPECT_TRUE(std::regex_match(lines[2], std::regex(R"re(127\.0\.0\.1 "-" 400 \d+B \d+\.\dms)re")))
+      << lines[2];
+}
+
+TEST(Server, SlowHandlerDoesNotBlockOtherConnections) {
+  std::promise<void> entered;
+  std::promise<void> release;
+  auto released = release.get_future().share();
+  ServerOptions options;
+  options.threads = 2;
+  auto server = StartServer(options, [&](Request& r) {
+    if (r.path == "/slow") {
+      entered.set_value();
+      released.wait_for(5s);
+    }
+    return Response::Json(200, "{}");
+  });
+  ASSERT_NE(server, nullptr);
+  auto slow = std::async(std::launch::async, [&] {
+    Client client;
+    return client.Send({.url = Url(*server, "/slow")});
+  });
+  ASSERT_EQ(entered.get_future().wait_for(5s), std::future_status::ready);
+  Client client;
+  auto start = Clock::now();
+  auto fast = client.Send({.url = Url(*server, "/fast")});
+  EXPECT_LT(Clock::now() - start, 1s);
+  ASSERT_TRUE(fast.ok());
+  EXPECT_EQ(fast->status, 200);
+  release.set_value();
+  auto slow_result = slow.get();
+  ASSERT_TRUE(slow_result.ok());
+  EXPECT_EQ(slow_result->status, 200);
+}
+
+TEST(Server, StopLetsTheInFlightRequestFinishAndClosesIdleConnections) {
+  std::promise<void> entered;
+  std::atomic<int> logged{0};
+  ServerOptions options;
+  options.shutdown_grace = 5s;
+  options.access_log = [&](const std::string&) { ++logged; };
+  auto server = StartServer(options, [&](Request& r) {
+    if (r.path == "/slow") {
+      entered.set_value();
+      std::this_thread::sleep_for(400ms);
+      return Response::Json(200, R"({"slow":true})");
+    }
+    return Response::Json(200, "{}");
+  });
+  ASSERT_NE(server, nullptr);
+  uint16_t port = server->port();
+
+  RawConnection idle(port);  // kept alive, between requests
+  ASSERT_TRUE(idle.Send("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_EQ(idle.ReadResponse().substr(0, 15), "HTTP/1.1 200 OK");
+
+  auto slow = std::async(std::launch::async, [&] {
+    Client client;
+    return client.Send({.url = "http://127.0.0.1:" + std::to_string(port) + "/slow"});
+  });
+  ASSERT_EQ(entered.get_future().wait_for(5s), std::future_status::ready);
+
+  auto start = Clock::now();
+  server->Stop();
+  auto took = Clock::now() - start;
+  EXPECT_LT(took, 3s) << "Stop waited for the idle connection instead of closing it";
+
+  auto result = slow.get();
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_EQ(result->status, 200);
+  EXPECT_EQ(result->body, R"({"slow":true})");
+  EXPECT_EQ(result->Header("Connection"), "close");
+  EXPECT_EQ(logged.load(), 2);
+
+  EXPECT_TRUE(idle.WaitForClose(1000ms));
+  RawConnection after(port);
+  EXPECT_FALSE(after.connected()) << "still accepting after Stop";
+
+  server->Stop();  // idempotent
+  server.reset();
+}
+
+TEST(Server, BindFailureNamesTheAddress) {
+  auto first = StartServer({}, Echo);
+  ASSERT_NE(first, nullptr);
+  ServerOptions options;
+  options.host = "127.0.0.1";
+  options.port = first->port();
+  auto second = Server::Start(options, Echo);
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), Code::kUnavailable);
+  EXPECT_EQ(second.status().message(), "cannot listen on 127.0.0.1:" +
+                                           std::to_string(first->port()) +
+                                           ": Address already in use");
+
+  options.host = "not an address";
+  auto unresolvable = Server::Start(options, Echo);
+  ASSERT_FALSE(unresolvable.ok());
+  EXPECT_EQ(unresolvable.status().code(), Code::kUnavailable);
+  EXPECT_NE(unresolvable.status().message().find("cannot listen on not an address:"),
+            std::string::npos)
+      << unresolvable.status().message();
+
+  auto no_handler = Server::Start({.port = 0}, Handler());
+  ASSERT_FALSE(no_handler.ok());
+  EXPECT_EQ(no_handler.status().code(), Code::kInvalidArgument);
+}
+
+TEST(Client, TransportErrorsNameTheCause) {
+  uint16_t port;
+  {
+    auto server = StartServer({}, Echo);
+    ASSERT_NE(server, nullptr);
+    port = server->port();
+  }
+  Client client;
+  auto refused = client.Send({.url = "http://127.0.0.1:" + std::to_string(port) + "/"});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), Code::kUnavailable);
+  EXPECT_NE(refused.status().message().find("refused"), std::string::npos)
+      << refused.status().ToString();
+  EXPECT_NE(refused.status().message().find("127.0.0.1:" + std::to_string(port)),
+            std::string::npos);
+
+  auto server = StartServer({}, [](Request&) {
+    std::this_thread::sleep_for(600ms);
+    return Response::Json(200, "{}");
+  });
+  ASSERT_NE(server, nullptr);
+  auto timed_out = client.Send({.url = Url(*server, "/secret?token=abc"), .timeout = 100ms});
+  ASSERT_FALSE(timed_out.ok());
+  EXPECT_EQ(timed_out.status().code(), Code::kUnavailable);
+  EXPECT_NE(timed_out.status().message().find("timed out after 100 ms"), std::string::npos)
+      << timed_out.status().ToString();
+  EXPECT_EQ(timed_out.status().message().find("token"), std::string::npos);
+
+  auto bad_scheme = client.Send({.url = "ftp://127.0.0.1/"});
+  ASSERT_FALSE(bad_scheme.ok());
+  EXPECT_EQ(bad_scheme.status().code(), Code::kInvalidArgument);
+
+  auto bad_header = client.Send({.url = Url(*server, "/"), .headers = {{"X", "a\r\nB: c"}}});
+  ASSERT_FALSE(bad_header.ok());
+  EXPECT_EQ(bad_header.status().code(), Code::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace cairn::http

@@ -1,0 +1,282 @@
+// Versioned schema migrations, applied in order on Store::Open. A migration, once released, never
+// changes: a new need is a new migration at the end. Each runs in its own transaction together
+// with the row that records it in schema_migrations.
+//
+// The SQL is shared by both backends with two placeholders: {{PK}} (an auto-increment 64-bit
+// primary key that never reuses a deleted id) and dialect-specific blocks chosen by version.
+#include <string>
+#include <vector>
+
+#include "store/migrations.h"
+
+namespace cairn::store {
+namespace {
+
+const char* kV1Tables = R"SQL(
+CREATE TABLE users (
+  id {{PK}},
+  email TEXT NOT NULL,
+  first_name TEXT NOT NULL DEFAULT '',
+  last_name TEXT NOT NULL DEFAULT '',
+  security_level TEXT NOT NULL DEFAULT 'spectator',
+  password_hash TEXT NOT NULL DEFAULT '',
+  archived INTEGER NOT NULL DEFAULT 0,
+  created_at BIGINT NOT NULL DEFAULT 0,
+  updated_at BIGINT NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX users_email ON users (lower(email));
+
+CREATE TABLE api_keys (
+  id {{PK}},
+  user_id BIGINT NOT NULL REFERENCES users (id),
+  name TEXT NOT NULL DEFAULT '',
+  prefix TEXT NOT NULL DEFAULT '',
+  key_hash TEXT NOT NULL,
+  password_access INTEGER NOT NULL DEFAULT 0,
+  destructive INTEGER NOT NULL DEFAULT 1,
+  company_ids TEXT NOT NULL DEFAULT '',
+  allow_ips TEXT NOT NULL DEFAULT '',
+  revoked INTEGER NOT NULL DEFAULT 0,
+  created_at BIGINT NOT NULL DEFAULT 0,
+  updated_at BIGINT NOT NULL DEFAULT 0,
+  last_used_at BIGINT NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX api_keys_hash ON api_keys (key_hash);
+
+CREATE TABLE companies (
+  id {{PK}},
+  slug TEXT NOT NULL DEFAULT '',
+  name TEXT NOT NULL,
+  nickname TEXT NOT NULL DEFAULT '',
+  company_type TEXT NOT NULL DEFAULT '',
+  address_line_1 TEXT NOT NULL DEFAULT '',
+  address_line_2 TEXT NOT NULL DEFAULT '',
+  city TEXT NOT NULL DEFAULT '',
+  state TEXT NOT NULL DEFAULT '',
+  zip TEXT NOT NULL DEFAULT '',
+  country_name TEXT NOT NULL DEFAULT '',
+  phone_number TEXT NOT NULL DEFAULT '',
+  fax_number TEXT NOT NULL DEFAULT '',
+  website TEXT NOT NULL DEFAULT '',
+  id_number TEXT NOT NULL DEFAULT '',
+  parent_company_id BIGINT,
+  notes TEXT NOT NULL DEFAULT '',
+  archived INTEGER NOT NULL DEFAULT 0,
+  created_at BIGINT NOT NULL DEFAULT 0,
+  updated_at BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX companies_name ON companies (lower(name));
+CREATE INDEX companies_slug ON companies (slug);
+CREATE INDEX companies_archived ON companies (archived, id);
+CREATE INDEX companies_updated ON companies (updated_at);
+
+CREATE TABLE asset_layouts (
+  id {{PK}},
+  slug TEXT NOT NULL DEFAULT '',
+  name TEXT NOT NULL,
+  icon TEXT NOT NULL DEFAULT '',
+  color TEXT NOT NULL DEFAULT '',
+  icon_color TEXT NOT NULL DEFAULT '',
+  sidebar_folder_id BIGINT,
+  active INTEGER NOT NULL DEFAULT 1,
+  include_passwords INTEGER NOT NULL DEFAULT 0,
+  include_photos INTEGER NOT NULL DEFAULT 0,
+  include_comments INTEGER NOT NULL DEFAULT 0,
+  include_files INTEGER NOT NULL DEFAULT 0,
+  password_types TEXT NOT NULL DEFAULT '',
+  created_at BIGINT NOT NULL DEFAULT 0,
+  updated_at BIGINT NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX asset_layouts_name ON asset_layouts (lower(name));
+
+CREATE TABLE asset_layout_fields (
+  id {{PK}},
+  asset_layout_id BIGINT NOT NULL REFERENCES asset_layouts (id),
+  label TEXT NOT NULL,
+  field_type TEXT NOT NULL DEFAULT 'Text',
+  required INTEGER NOT NULL DEFAULT 0,
+  show_in_list INTEGER NOT NULL DEFAULT 0,
+  hint TEXT NOT NULL DEFAULT '',
+  min BIGINT,
+  max BIGINT,
+  options TEXT NOT NULL DEFAULT '',
+  linkable_id BIGINT,
+  expiration INTEGER NOT NULL DEFAULT 0,
+  position BIGINT NOT NULL DEFAULT 0,
+  list_id BIGINT,
+  multiple_options INTEGER NOT NULL DEFAULT 0,
+  created_at BIGINT NOT NULL DEFAULT 0,
+  updated_at BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX asset_layout_fields_layout ON asset_layout_fields (asset_layout_id, position);
+
+CREATE TABLE assets (
+  id {{PK}},
+  company_id BIGINT NOT NULL REFERENCES companies (id),
+  asset_layout_id BIGINT NOT NULL REFERENCES asset_layouts (id),
+  slug TEXT NOT NULL DEFAULT '',
+  name TEXT NOT NULL,
+  primary_serial TEXT NOT NULL DEFAULT '',
+  primary_mail TEXT NOT NULL DEFAULT '',
+  primary_model TEXT NOT NULL DEFAULT '',
+  primary_manufacturer TEXT NOT NULL DEFAULT '',
+  archived INTEGER NOT NULL DEFAULT 0,
+  field_values TEXT NOT NULL DEFAULT '{}',
+  created_at BIGINT NOT NULL DEFAULT 0,
+  updated_at BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX assets_company ON assets (company_id, archived, id);
+CREATE INDEX assets_layout ON assets (asset_layout_id);
+CREATE INDEX assets_serial ON assets (primary_serial);
+CREATE INDEX assets_name ON assets (lower(name));
+CREATE INDEX assets_updated ON assets (updated_at);
+
+CREATE TABLE asset_passwords (
+  id {{PK}},
+  company_id BIGINT NOT NULL REFERENCES companies (id),
+  passwordable_type TEXT NOT NULL DEFAULT '',
+  passwordable_id BIGINT,
+  name TEXT NOT NULL,
+  username TEXT NOT NULL DEFAULT '',
+  password_enc TEXT NOT NULL DEFAULT '',
+  otp_secret_enc TEXT NOT NULL DEFAULT '',
+  url TEXT NOT NULL DEFAULT '',
+  description TEXT NOT NULL DEFAULT '',
+  password_type TEXT NOT NULL DEFAULT '',
+  password_folder_id BIGINT,
+  slug TEXT NOT NULL DEFAULT '',
+  archived INTEGER NOT NULL DEFAULT 0,
+  in_portal INTEGER NOT NULL DEFAULT 0,
+  created_at BIGINT NOT NULL DEFAULT 0,
+  updated_at BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX asset_passwords_company ON asset_passwords (company_id, archived, id);
+
+CREATE TABLE folders (
+  id {{PK}},
+  name TEXT NOT NULL,
+  icon TEXT NOT NULL DEFAULT '',
+  description TEXT NOT NULL DEFAULT '',
+  parent_folder_id BIGINT REFERENCES folders (id),
+  company_id BIGINT REFERENCES companies (id),
+  folder_type TEXT NOT NULL DEFAULT 'article',
+  created_at BIGINT NOT NULL DEFAULT 0,
+  updated_at BIGINT NOT NULL DEFAULT 0
+);
+
+CREATE TABLE articles (
+  id {{PK}},
+  slug TEXT NOT NULL DEFAULT '',
+  name TEXT NOT NULL,
+  content TEXT NOT NULL DEFAULT '',
+  draft INTEGER NOT NULL DEFAULT 0,
+  archived INTEGER NOT NULL DEFAULT 0,
+  folder_id BIGINT REFERENCES folders (id),
+  company_id BIGINT REFERENCES companies (id),
+  enable_sharing INTEGER NOT NULL DEFAULT 0,
+  created_at BIGINT NOT NULL DEFAULT 0,
+  updated_at BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX articles_company ON articles (company_id);
+
+CREATE TABLE websites (
+  id {{PK}},
+  slug TEXT NOT NULL DEFAULT '',
+  name TEXT NOT NULL,
+  company_id BIGINT NOT NULL REFERENCES companies (id),
+  notes TEXT NOT NULL DEFAULT '',
+  paused INTEGER NOT NULL DEFAULT 0,
+  disable_dns INTEGER NOT NULL DEFAULT 0,
+  disable_ssl INTEGER NOT NULL DEFAULT 0,
+  disable_whois INTEGER NOT NULL DEFAULT 0,
+  enable_dmarc_tracking INTEGER NOT NULL DEFAULT 0,
+  enable_dkim_tracking INTEGER NOT NULL DEFAULT 0,
+  enable_spf_tracking INTEGER NOT NULL DEFAULT 0,
+  archived INTEGER NOT NULL DEFAULT 0,
+  created_at BIGINT NOT NULL DEFAULT 0,
+  updated_at BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX websites_company ON websites (company_id);
+
+CREATE TABLE relations (
+  id {{PK}},
+  fromable_type TEXT NOT NULL,
+  fromable_id BIGINT NOT NULL,
+  toable_type TEXT NOT NULL,
+  toable_id BIGINT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  is_inverse INTEGER NOT NULL DEFAULT 0,
+  created_at BIGINT NOT NULL DEFAULT 0,
+  updated_at BIGINT NOT NULL DEFAULT 0
+);
+
+CREATE TABLE activity_logs (
+  id {{PK}},
+  user_id BIGINT,
+  user_email TEXT NOT NULL DEFAULT '',
+  user_name TEXT NOT NULL DEFAULT '',
+  api_key_id BIGINT,
+  token TEXT NOT NULL DEFAULT '',
+  action TEXT NOT NULL,
+  record_type TEXT NOT NULL DEFAULT '',
+  record_id BIGINT,
+  record_name TEXT NOT NULL DEFAULT '',
+  company_id BIGINT,
+  company_name TEXT NOT NULL DEFAULT '',
+  details TEXT NOT NULL DEFAULT '{}',
+  ip_address TEXT NOT NULL DEFAULT '',
+  agent_string TEXT NOT NULL DEFAULT '',
+  app_type TEXT NOT NULL DEFAULT 'api',
+  created_at BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX activity_logs_created ON activity_logs (created_at);
+CREATE INDEX activity_logs_record ON activity_logs (record_type, record_id);
+)SQL";
+
+// The search index: one document per searchable record, keyed by (kind, record id).
+const char* kV2SearchSqlite = R"SQL(
+CREATE VIRTUAL TABLE search_fts USING fts5(
+  title, body, kind UNINDEXED, company_id UNINDEXED, archived UNINDEXED,
+  tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3'
+);
+)SQL";
+
+const char* kV2SearchPostgres = R"SQL(
+CREATE TABLE search_docs (
+  kind TEXT NOT NULL,
+  record_id BIGINT NOT NULL,
+  company_id BIGINT,
+  archived INTEGER NOT NULL DEFAULT 0,
+  title TEXT NOT NULL DEFAULT '',
+  body TEXT NOT NULL DEFAULT '',
+  tsv tsvector GENERATED ALWAYS AS (
+    setweight(to_tsvector('simple', title), 'A') || setweight(to_tsvector('simple', body), 'B')
+  ) STORED,
+  PRIMARY KEY (kind, record_id)
+);
+CREATE INDEX search_docs_tsv ON search_docs USING GIN (tsv);
+)SQL";
+
+std::string Substitute(std::string sql, Dialect d) {
+  const std::string pk = d == Dialect::kSqlite ? "INTEGER PRIMARY KEY AUTOINCREMENT"
+                                               : "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY";
+  for (size_t p; (p = sql.find("{{PK}}")) != std::string::npos;) sql.replace(p, 6, pk);
+  return sql;
+}
+
+}  // namespace
+
+const std::vector<Migration>& Migrations() {
+  static const std::vector<Migration> kAll = {
+      {1, "documentation tables", [](Dialect d) { return Substitute(kV1Tables, d); }},
+      {2, "search index",
+       [](Dialect d) {
+         return std::string(d == Dialect::kSqlite ? kV2SearchSqlite : kV2SearchPostgres);
+       }},
+  };
+  return kAll;
+}
+
+int64_t LatestSchemaVersion() { return Migrations().back().version; }
+
+}  // namespace cairn::store

@@ -1,0 +1,217 @@
+// The store: start here. Repositories over the records of core/model.h, a full-text search
+// index, and the Store that owns a pool of database connections and runs work in transactions.
+//
+//   auto store = Store::Open({.url = "./data/cairn.db"});        // migrates on open
+//   Result<Company> c = (*store)->Write([&](Tx& tx) {
+//     return tx.Repo<Company>().Insert(company);                  // committed when OK
+//   });
+//
+// All SQL lives under src/store. Both backends (SQLite, PostgreSQL) run the same repository code
+// over the driver interface (driver.h); the store contract test suite runs against each.
+#pragma once
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/model.h"
+#include "core/status.h"
+#include "store/driver.h"
+
+namespace cairn::store {
+
+enum class Op {
+  kEq,        // column = value
+  kEqNoCase,  // lower(column) = lower(value)
+  kContains,  // column contains value, ASCII case-insensitive; with `any_of`, any of the columns
+  kGe,        // column >= value
+  kLe,        // column <= value
+  kIn,        // column IN (values...); an empty list matches nothing
+  kIsNull,    // column IS NULL
+};
+
+struct Condition {
+  std::string column;
+  Op op = Op::kEq;
+  std::vector<Value> values;
+  std::vector<std::string> any_of;  // kContains over several columns, OR-ed
+};
+
+// A filter over one table. Column names must be columns of the record's schema (checked; an
+// unknown one is an InvalidArgument, never spliced into SQL).
+struct Query {
+  std::vector<Condition> where;
+  std::string order_by = "id";
+  bool descending = false;
+  int64_t limit = -1;  // -1 = no limit
+  int64_t offset = 0;
+
+  Query& Where(std::string column, Op op, Value v) {
+    where.push_back({std::move(column), op, {std::move(v)}, {}});
+    return *this;
+  }
+  Query& WhereIn(std::string column, std::vector<Value> vs) {
+    where.push_back({std::move(column), Op::kIn, std::move(vs), {}});
+    return *this;
+  }
+  Query& Page(int64_t page, int64_t page_size) {
+    limit = page_size;
+    offset = (page < 1 ? 0 : page - 1) * page_size;
+    return *this;
+  }
+};
+
+// CRUD over one record type T (a struct of core/model.h). Cheap to construct; bound to the
+// connection of the transaction it came from, so it must not outlive the Read/Write call.
+template <class T>
+class Repository {
+ public:
+  Repository(Connection& conn, const Clock& clock) : conn_(conn), clock_(clock) {}
+
+  // NotFound "<Model> not found".
+  Result<T> Get(int64_t id);
+  // Assigns id, created_at and updated_at (the current time unless the row sets them), and a
+  // slug when the record has one and it is empty. Returns the stored row.
+  Result<T> Insert(T row);
+  // Writes every column of the row with that id and sets updated_at to now. NotFound when the
+  // id does not exist.
+  Result<T> Update(T row);
+  // NotFound when the id does not exist.
+  Status Delete(int64_t id);
+  // Deletes every row matching the query's conditions (limit/offset ignored); returns how many.
+  Result<int64_t> DeleteWhere(const Query& q);
+  Result<std::vector<T>> List(const Query& q);
+  Result<int64_t> Count(const Query& q);
+  // The first row matching, or nullopt.
+  Result<std::optional<T>> FindFirst(Query q);
+
+ private:
+  Status IndexForSearch(const T& row);
+  Connection& conn_;
+  const Clock& clock_;
+};
+
+// The full-text index over companies, assets (name, serial, model, field values), articles
+// (name and text) and password names (never values). Maintained by the repositories in the same
+// transaction as the write.
+struct SearchHit {
+  std::string kind;  // "Company" | "Asset" | "Article" | "AssetPassword"
+  int64_t id = 0;
+  std::optional<int64_t> company_id;
+  std::string title;
+};
+
+struct SearchQuery {
+  std::string text;                  // the user's words; every word must match (prefix match)
+  std::optional<std::vector<int64_t>> company_ids;  // restrict to these companies (and global
+                                                    // articles when include_global)
+  bool include_global = true;         // records without a company (global articles)
+  bool include_passwords = true;      // include password entries (names only)
+  int64_t limit = 25;
+  int64_t offset = 0;
+};
+
+class SearchIndex {
+ public:
+  explicit SearchIndex(Connection& conn) : conn_(conn) {}
+  // Best match first. An empty query answers an empty list.
+  Result<std::vector<SearchHit>> Search(const SearchQuery& q);
+  // Internal to the store: keeps the index in step with a record.
+  Status Put(std::string_view kind, int64_t id, std::optional<int64_t> company_id, bool archived,
+             const std::string& title, const std::string& body);
+  Status Remove(std::string_view kind, int64_t id);
+
+ private:
+  Connection& conn_;
+};
+
+// The view of the store inside one Read or Write call.
+class Tx {
+ public:
+  Tx(Connection& conn, const Clock& clock) : conn_(conn), clock_(clock) {}
+  template <class T>
+  Repository<T> Repo() {
+    return Repository<T>(conn_, clock_);
+  }
+  SearchIndex Search() { return SearchIndex(conn_); }
+  Dialect dialect() const { return conn_.dialect(); }
+  const Clock& clock() const { return clock_; }
+
+ private:
+  Connection& conn_;
+  const Clock& clock_;
+};
+
+struct StoreOptions {
+  std::string url;      // SQLite file path or postgresql:// URL
+  int pool_size = 6;    // connections
+  const Clock* clock = nullptr;  // SystemClock() when null; must outlive the Store
+};
+
+class Store {
+ public:
+  // Opens the pool and applies pending migrations. Unavailable when the database cannot be
+  // reached; Corruption when its schema is newer than this build knows.
+  static Result<std::unique_ptr<Store>> Open(const StoreOptions& options);
+  ~Store();
+
+  Dialect dialect() const { return dialect_; }
+  // The newest applied migration.
+  Result<int64_t> SchemaVersion();
+
+  // Runs fn(Tx&) on a pooled connection without a transaction (each statement is atomic).
+  template <class F>
+  auto Read(F&& fn) -> std::invoke_result_t<F, Tx&> {
+    Lease lease(*this);
+    Tx tx(*lease.conn, *clock_);
+    return fn(tx);
+  }
+
+  // Runs fn(Tx&) in a transaction; commits when fn returns OK, rolls back otherwise (and when the
+  // commit fails, which is then the result). fn returns Status or Result<T>.
+  template <class F>
+  auto Write(F&& fn) -> std::invoke_result_t<F, Tx&> {
+    Lease lease(*this);
+    if (auto st = lease.conn->Begin(true); !st.ok()) return st;
+    Tx tx(*lease.conn, *clock_);
+    auto result = fn(tx);
+    if (!result.ok()) {
+      (void)lease.conn->Rollback();
+      return result;
+    }
+    if (auto st = lease.conn->Commit(); !st.ok()) {
+      (void)lease.conn->Rollback();
+      return st;
+    }
+    return result;
+  }
+
+ private:
+  struct Lease {
+    explicit Lease(Store& s) : store(s), conn(s.Acquire()) {}
+    ~Lease() { store.Release(conn); }
+    Store& store;
+    Connection* conn;
+  };
+  Store() = default;
+  Connection* Acquire();
+  void Release(Connection* c);
+  Status Migrate();
+
+  Dialect dialect_ = Dialect::kSqlite;
+  const Clock* clock_ = nullptr;
+  std::vector<std::unique_ptr<Connection>> all_;
+  std::vector<Connection*> free_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+};
+
+// The current schema version this build migrates to.
+int64_t LatestSchemaVersion();
+
+}  // namespace cairn::store

@@ -248,9 +248,13 @@ CREATE TABLE search_docs (
   company_id BIGINT,
   archived INTEGER NOT NULL DEFAULT 0,
   title TEXT NOT NULL DEFAULT '',
-  body TEXT NOT NULL DEFAULT '',
+  -- The title and body as plain words (split by Cairn, the same way it splits a query), so that
+  -- serials like SN-7731-XQ and addresses like 10.0.0.2 are not read as numbers or host names.
+  title_terms TEXT NOT NULL DEFAULT '',
+  body_terms TEXT NOT NULL DEFAULT '',
   tsv tsvector GENERATED ALWAYS AS (
-    setweight(to_tsvector('simple', title), 'A') || setweight(to_tsvector('simple', body), 'B')
+    setweight(to_tsvector('simple', title_terms), 'A') ||
+    setweight(to_tsvector('simple', body_terms), 'B')
   ) STORED,
   PRIMARY KEY (kind, record_id)
 );

@@ -21,7 +21,8 @@ bool IsWordByte(unsigned char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80;
 }
 
-// The query's words: runs of letters, digits and non-ASCII characters, lower-cased.
+// Splits text into words: runs of ASCII letters and digits and non-ASCII characters,
+// lower-cased. Both the index (PostgreSQL) and queries use this, so they agree on what a word is.
 std::vector<std::string> Words(std::string_view text) {
   std::vector<std::string> words;
   std::string cur;
@@ -34,8 +35,29 @@ std::vector<std::string> Words(std::string_view text) {
     }
   }
   if (!cur.empty()) words.push_back(ToLower(cur));
-  if (words.size() > 16) words.resize(16);
   return words;
+}
+
+std::string JoinWords(std::string_view text) {
+  std::string out;
+  for (const auto& w : Words(text)) {
+    if (!out.empty()) out += ' ';
+    out += w;
+  }
+  return out;
+}
+
+// The query as phrases: each whitespace-separated term becomes the phrase of its words, so
+// "10.0.0.2" must match those four words in order and "sn-77" the word sn followed by a word
+// starting 77. At most 16 terms.
+std::vector<std::vector<std::string>> Phrases(std::string_view text) {
+  std::vector<std::vector<std::string>> out;
+  for (const auto& term : Split(text, ' ')) {
+    auto words = Words(term);
+    if (!words.empty()) out.push_back(std::move(words));
+    if (out.size() == 16) break;
+  }
+  return out;
 }
 
 void AppendScope(const SearchQuery& q, std::string& sql, std::vector<Value>& params) {
@@ -68,12 +90,13 @@ Status SearchIndex::Put(std::string_view kind, int64_t id, std::optional<int64_t
         ins);
     return m.ok() ? Status::Ok() : m.status();
   }
-  Value ins[] = {std::string(kind), id, company, int64_t{archived}, title, body};
+  Value ins[] = {std::string(kind), id,   company, int64_t{archived}, title, JoinWords(title),
+                 JoinWords(body)};
   auto m = conn_.Execute(
-      "INSERT INTO search_docs (kind, record_id, company_id, archived, title, body) "
-      "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (kind, record_id) DO UPDATE SET "
+      "INSERT INTO search_docs (kind, record_id, company_id, archived, title, title_terms, "
+      "body_terms) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (kind, record_id) DO UPDATE SET "
       "company_id = excluded.company_id, archived = excluded.archived, title = excluded.title, "
-      "body = excluded.body",
+      "title_terms = excluded.title_terms, body_terms = excluded.body_terms",
       ins);
   return m.ok() ? Status::Ok() : m.status();
 }
@@ -91,13 +114,17 @@ Status SearchIndex::Remove(std::string_view kind, int64_t id) {
 
 Result<std::vector<SearchHit>> SearchIndex::Search(const SearchQuery& q) {
   std::vector<SearchHit> hits;
-  auto words = Words(q.text);
-  if (words.empty() || q.limit <= 0) return hits;
+  auto phrases = Phrases(q.text);
+  if (phrases.empty() || q.limit <= 0) return hits;
   std::string sql;
   std::vector<Value> params;
   if (conn_.dialect() == Dialect::kSqlite) {
     std::string match;
-    for (const auto& w : words) match += (match.empty() ? "\"" : " \"") + w + "\"*";
+    for (const auto& words : phrases) {
+      match += match.empty() ? "\"" : " \"";
+      for (size_t i = 0; i < words.size(); ++i) match += (i ? " " : "") + words[i];
+      match += "\"*";
+    }
     sql = "SELECT kind, rowid / 4, company_id, title FROM search_fts WHERE search_fts MATCH ? "
           "AND archived = 0";
     params.push_back(match);
@@ -105,7 +132,12 @@ Result<std::vector<SearchHit>> SearchIndex::Search(const SearchQuery& q) {
     sql += " ORDER BY bm25(search_fts, 10.0, 1.0) LIMIT ? OFFSET ?";
   } else {
     std::string tsq;
-    for (const auto& w : words) tsq += (tsq.empty() ? "" : " & ") + w + ":*";
+    for (const auto& words : phrases) {
+      tsq += tsq.empty() ? "(" : " & (";
+      for (size_t i = 0; i < words.size(); ++i)
+        tsq += (i ? " <-> " : "") + words[i] + (i + 1 == words.size() ? ":*" : "");
+      tsq += ")";
+    }
     sql = "SELECT kind, record_id, company_id, title FROM search_docs "
           "WHERE tsv @@ to_tsquery('simple', ?) AND archived = 0";
     params.push_back(tsq);

@@ -1,0 +1,37 @@
+# Cairn: the two commands are `make run` and `make test`; each installs what it needs.
+BUILD ?= build
+JOBS ?= $(shell nproc)
+BUILD_TYPE ?= RelWithDebInfo
+# Warnings are errors in CI (CI=true) and off by default elsewhere.
+WERROR := $(if $(CI),ON,OFF)
+
+# Exactly the Debian packages the build and the tests use.
+DEB_PACKAGES := g++ cmake make pkg-config \
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev \
+  libsqlite3-dev libpq-dev libsodium-dev libspdlog-dev libfmt-dev libcli11-dev \
+  libcurl4-openssl-dev libssl-dev libgtest-dev \
+  postgresql-15 curl
+# What `make bench` adds: the load generator and the static server it compares against.
+BENCH_PACKAGES := wrk nginx-light
+
+.PHONY: deps build run test bench clean
+
+deps:
+	@scripts/deps.sh $(DEB_PACKAGES)
+
+build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DCAIRN_WERROR=$(WERROR) > $(BUILD).configure.log 2>&1 || (cat $(BUILD).configure.log; exit 1)
+	@cmake --build $(BUILD) -j$(JOBS)
+
+run: deps build
+	@scripts/run.sh $(BUILD)
+
+test: deps build
+	@scripts/test.sh $(BUILD)
+
+bench: deps build
+	@scripts/deps.sh $(BENCH_PACKAGES)
+	@bench/run.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(BUILD).configure.log

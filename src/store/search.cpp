@@ -1,7 +1,22 @@
-// The full-text index. SQLite: an FTS5 table keyed by rowid = id * 4 + kind code, ranked by bm25
-// with the title weighted 10:1 over the body. PostgreSQL: a table with a generated tsvector and a
-// GIN index, ranked by ts_rank (title weight A, body B). Both match every word of the query as a
-// prefix, case- and accent-insensitively (SQLite) or case-insensitively (PostgreSQL).
+// The full-text index.
+//
+// Cairn splits text into terms itself, the same way for documents and queries, so both backends
+// agree and identifiers stay searchable: every whitespace-separated chunk contributes its words
+// (runs of letters, digits and non-ASCII characters, lower-cased) and, when it has several, the
+// words run together from each word to the end. "ACME-LT-042" is indexed as
+// `acme lt 042 acmelt042 lt042` and "10.4.96.156" as `10 4 96 156 10496156 496156 96156`. A query
+// term is the chunk's words run together, matched as a prefix:
+// "042", "lt-04", "acme-lt" and "10.4.96" each find their document through one term, and every query
+// term must match.
+//
+// Ranking: when a query matches at most kRankLimit documents they are ranked (SQLite bm25 with
+// the title weighted 10:1 over the body; PostgreSQL ts_rank with title weight A, body B).
+// Broader queries ("dell", "windows") are answered newest first, which stays fast at any size:
+// ranking a hundred thousand equally vague matches costs hundreds of milliseconds and tells the
+// user nothing.
+//
+// SQLite: an FTS5 table keyed by rowid = id * 4 + kind code. PostgreSQL: a table keyed by
+// (kind, record_id) with a generated tsvector and a GIN index.
 #include <algorithm>
 
 #include "core/text.h"
@@ -9,6 +24,9 @@
 
 namespace cairn::store {
 namespace {
+
+constexpr int64_t kRankLimit = 2000;
+constexpr size_t kMaxQueryTerms = 16;
 
 int64_t KindCode(std::string_view kind) {
   if (kind == "Company") return 0;
@@ -21,43 +39,60 @@ bool IsWordByte(unsigned char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80;
 }
 
-// Splits text into words: runs of ASCII letters and digits and non-ASCII characters,
-// lower-cased. Both the index (PostgreSQL) and queries use this, so they agree on what a word is.
-std::vector<std::string> Words(std::string_view text) {
+bool IsSpace(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+
+// Calls fn(words) for each whitespace-separated chunk of text that has at least one word.
+template <class Fn>
+void ForEachChunk(std::string_view text, Fn&& fn) {
   std::vector<std::string> words;
   std::string cur;
+  auto end_word = [&] {
+    if (!cur.empty()) words.push_back(ToLower(cur));
+    cur.clear();
+  };
   for (unsigned char c : text) {
     if (IsWordByte(c)) {
       cur += static_cast<char>(c);
-    } else if (!cur.empty()) {
-      words.push_back(ToLower(cur));
-      cur.clear();
+    } else {
+      end_word();
+      if (IsSpace(c) && !words.empty()) {
+        fn(words);
+        words.clear();
+      }
     }
   }
-  if (!cur.empty()) words.push_back(ToLower(cur));
-  return words;
+  end_word();
+  if (!words.empty()) fn(words);
 }
 
-std::string JoinWords(std::string_view text) {
+std::string Joined(const std::vector<std::string>& words) {
   std::string out;
-  for (const auto& w : Words(text)) {
-    if (!out.empty()) out += ' ';
-    out += w;
-  }
+  for (const auto& w : words) out += w;
+  return out;
+}
+// The terms a document is indexed under, space-separated.
+std::string IndexTerms(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + 16);
+  ForEachChunk(text, [&](const std::vector<std::string>& words) {
+    for (const auto& w : words) (out += w) += ' ';
+    // Every tail of the chunk run together, so that a query may start at any word of it.
+    size_t first = words.size() > 8 ? words.size() - 8 : 0;
+    for (size_t i = first; i + 1 < words.size(); ++i) {
+      for (size_t j = i; j < words.size(); ++j) out += words[j];
+      out += ' ';
+    }
+  });
+  if (!out.empty()) out.pop_back();
   return out;
 }
 
-// The query as phrases: each whitespace-separated term becomes the phrase of its words, so
-// "10.0.0.2" must match those four words in order and "sn-77" the word sn followed by a word
-// starting 77. At most 16 terms.
-std::vector<std::vector<std::string>> Phrases(std::string_view text) {
-  std::vector<std::vector<std::string>> out;
-  for (const auto& term : Split(text, ' ')) {
-    auto words = Words(term);
-    if (!words.empty()) out.push_back(std::move(words));
-    if (out.size() == 16) break;
-  }
-  return out;
+std::vector<std::string> QueryTerms(std::string_view text) {
+  std::vector<std::string> terms;
+  ForEachChunk(text, [&](const std::vector<std::string>& words) {
+    if (terms.size() < kMaxQueryTerms) terms.push_back(Joined(words));
+  });
+  return terms;
 }
 
 void AppendScope(const SearchQuery& q, std::string& sql, std::vector<Value>& params) {
@@ -73,6 +108,12 @@ void AppendScope(const SearchQuery& q, std::string& sql, std::vector<Value>& par
   }
 }
 
+int64_t AsInt64(const Value& v) {
+  if (auto* n = std::get_if<int64_t>(&v)) return *n;
+  if (auto* s = std::get_if<std::string>(&v)) return std::stoll(*s);
+  return 0;
+}
+
 }  // namespace
 
 Status SearchIndex::Put(std::string_view kind, int64_t id, std::optional<int64_t> company_id,
@@ -83,15 +124,16 @@ Status SearchIndex::Put(std::string_view kind, int64_t id, std::optional<int64_t
     Value del[] = {rowid};
     auto n = conn_.Execute("DELETE FROM search_fts WHERE rowid = ?", del);
     if (!n.ok()) return n.status();
-    Value ins[] = {rowid, title, body, std::string(kind), company, int64_t{archived}};
+    Value ins[] = {rowid, IndexTerms(title), IndexTerms(body), std::string(kind), company,
+                   int64_t{archived}, title};
     auto m = conn_.Execute(
-        "INSERT INTO search_fts (rowid, title, body, kind, company_id, archived) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO search_fts (rowid, title, body, kind, company_id, archived, name) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
         ins);
     return m.ok() ? Status::Ok() : m.status();
   }
-  Value ins[] = {std::string(kind), id,   company, int64_t{archived}, title, JoinWords(title),
-                 JoinWords(body)};
+  Value ins[] = {std::string(kind), id, company, int64_t{archived}, title, IndexTerms(title),
+                 IndexTerms(body)};
   auto m = conn_.Execute(
       "INSERT INTO search_docs (kind, record_id, company_id, archived, title, title_terms, "
       "body_terms) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (kind, record_id) DO UPDATE SET "
@@ -114,37 +156,45 @@ Status SearchIndex::Remove(std::string_view kind, int64_t id) {
 
 Result<std::vector<SearchHit>> SearchIndex::Search(const SearchQuery& q) {
   std::vector<SearchHit> hits;
-  auto phrases = Phrases(q.text);
-  if (phrases.empty() || q.limit <= 0) return hits;
-  std::string sql;
-  std::vector<Value> params;
-  if (conn_.dialect() == Dialect::kSqlite) {
-    std::string match;
-    for (const auto& words : phrases) {
-      match += match.empty() ? "\"" : " \"";
-      for (size_t i = 0; i < words.size(); ++i) match += (i ? " " : "") + words[i];
-      match += "\"*";
+  auto terms = QueryTerms(q.text);
+  if (terms.empty() || q.limit <= 0) return hits;
+  const bool sqlite = conn_.dialect() == Dialect::kSqlite;
+  // The match expression and the filter shared by the count and the page.
+  std::string match, where;
+  if (sqlite) {
+    for (const auto& t : terms) {
+      // One-character terms match exactly: a one-letter prefix would merge most of the index.
+      match += (match.empty() ? "\"" : " \"") + t + (t.size() > 1 ? "\"*" : "\"");
     }
-    sql = "SELECT kind, rowid / 4, company_id, title FROM search_fts WHERE search_fts MATCH ? "
-          "AND archived = 0";
-    params.push_back(match);
-    AppendScope(q, sql, params);
-    sql += " ORDER BY bm25(search_fts, 10.0, 1.0) LIMIT ? OFFSET ?";
+    where = "search_fts MATCH ? AND archived = 0";
   } else {
-    std::string tsq;
-    for (const auto& words : phrases) {
-      tsq += tsq.empty() ? "(" : " & (";
-      for (size_t i = 0; i < words.size(); ++i)
-        tsq += (i ? " <-> " : "") + words[i] + (i + 1 == words.size() ? ":*" : "");
-      tsq += ")";
-    }
-    sql = "SELECT kind, record_id, company_id, title FROM search_docs "
-          "WHERE tsv @@ to_tsquery('simple', ?) AND archived = 0";
-    params.push_back(tsq);
-    AppendScope(q, sql, params);
-    sql += " ORDER BY ts_rank(tsv, to_tsquery('simple', ?)) DESC, record_id LIMIT ? OFFSET ?";
-    params.push_back(tsq);
+    for (const auto& t : terms) match += (match.empty() ? "" : " & ") + t + (t.size() > 1 ? ":*" : "");
+    where = "tsv @@ to_tsquery('simple', ?) AND archived = 0";
   }
+  std::vector<Value> scope;
+  std::string scope_sql;
+  AppendScope(q, scope_sql, scope);
+  const std::string table = sqlite ? "search_fts" : "search_docs";
+
+  std::vector<Value> params{match};
+  params.insert(params.end(), scope.begin(), scope.end());
+  auto counted = conn_.Query("SELECT COUNT(*) FROM (SELECT 1 FROM " + table + " WHERE " + where +
+                                 scope_sql + " LIMIT " + std::to_string(kRankLimit + 1) + ") AS c",
+                             params);
+  if (!counted.ok()) return counted.status();
+  bool ranked = !counted->empty() && AsInt64((*counted)[0][0]) <= kRankLimit;
+
+  std::string sql;
+  if (sqlite) {
+    sql = "SELECT kind, rowid / 4, company_id, name FROM search_fts WHERE " + where + scope_sql +
+          (ranked ? " ORDER BY bm25(search_fts, 10.0, 1.0)" : " ORDER BY rowid DESC");
+  } else {
+    sql = "SELECT kind, record_id, company_id, title FROM search_docs WHERE " + where + scope_sql +
+          (ranked ? " ORDER BY ts_rank(tsv, to_tsquery('simple', ?)) DESC, record_id DESC"
+                  : " ORDER BY record_id DESC");
+    if (ranked) params.push_back(match);
+  }
+  sql += " LIMIT ? OFFSET ?";
   params.push_back(q.limit);
   params.push_back(q.offset);
   auto rows = conn_.Query(sql, params);
@@ -152,8 +202,8 @@ Result<std::vector<SearchHit>> SearchIndex::Search(const SearchQuery& q) {
   for (auto& r : *rows) {
     SearchHit h;
     if (auto* s = std::get_if<std::string>(&r[0])) h.kind = *s;
-    if (auto* n = std::get_if<int64_t>(&r[1])) h.id = *n;
-    if (auto* n = std::get_if<int64_t>(&r[2])) h.company_id = *n;
+    h.id = AsInt64(r[1]);
+    if (!IsNull(r[2])) h.company_id = AsInt64(r[2]);
     if (auto* s = std::get_if<std::string>(&r[3])) h.title = std::move(*s);
     hits.push_back(std::move(h));
   }

@@ -325,15 +325,18 @@ TYPED_TEST(StoreContract, SearchFindsNamesSerialsAndFieldValuesAndRespectsScope)
   this->MakeAsset(acme.id, layout.id, "ACME-DC01", "SN-7731-XQ", R"({"1":"Windows Server 2022"})");
   this->MakeAsset(acme.id, layout.id, "ACME-LT-042", "PF3ABCD", R"({"1":"Windows 11 Pro"})");
   Asset g = this->MakeAsset(other.id, layout.id, "GLOBEX-FW", "FGT60F0000", R"({"1":"FortiOS"})");
+  this->MakeAsset(acme.id, layout.id, "PRN-1", "BRN001", R"({"1":"Widgets office printer"})");
 
   EXPECT_EQ(this->SearchTitles({.text = "sn-7731"}), std::vector<std::string>{"Asset:ACME-DC01"});
   EXPECT_EQ(this->SearchTitles({.text = "fortios"}), std::vector<std::string>{"Asset:GLOBEX-FW"});
   EXPECT_EQ(this->SearchTitles({.text = "windows serv"}),
             std::vector<std::string>{"Asset:ACME-DC01"});
   // A title match ranks above a body match.
-  auto acme_hits = this->SearchTitles({.text = "acme"});
-  ASSERT_GE(acme_hits.size(), 1u);
-  EXPECT_EQ(acme_hits[0], "Company:Acme Widgets");
+  EXPECT_EQ(this->SearchTitles({.text = "widgets"}),
+            (std::vector<std::string>{"Company:Acme Widgets", "Asset:PRN-1"}));
+  // Identifiers are found by any of their parts and by their run-together prefix.
+  EXPECT_EQ(this->SearchTitles({.text = "lt-04"}), std::vector<std::string>{"Asset:ACME-LT-042"});
+  EXPECT_EQ(this->SearchTitles({.text = "042"}), std::vector<std::string>{"Asset:ACME-LT-042"});
   // Scope: only Globex.
   SearchQuery scoped{.text = "windows fortios"};
   EXPECT_TRUE(this->SearchTitles(scoped).empty());

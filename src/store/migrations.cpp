@@ -233,12 +233,13 @@ CREATE INDEX activity_logs_created ON activity_logs (created_at);
 CREATE INDEX activity_logs_record ON activity_logs (record_type, record_id);
 )SQL";
 
-// The search index: one document per searchable record, keyed by (kind, record id).
+// The search index: one document per searchable record that is not archived, keyed by (kind,
+// record id).
 const char* kV2SearchSqlite = R"SQL(
 -- title and body hold the terms Cairn derives from the record (search.cpp); name is the title as
 -- shown in results.
 CREATE VIRTUAL TABLE search_fts USING fts5(
-  title, body, kind UNINDEXED, company_id UNINDEXED, archived UNINDEXED, name UNINDEXED,
+  title, body, kind UNINDEXED, company_id UNINDEXED, name UNINDEXED,
   tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3'
 );
 )SQL";
@@ -248,7 +249,6 @@ CREATE TABLE search_docs (
   kind TEXT NOT NULL,
   record_id BIGINT NOT NULL,
   company_id BIGINT,
-  archived INTEGER NOT NULL DEFAULT 0,
   title TEXT NOT NULL DEFAULT '',
   -- The terms Cairn derives from the title and body (search.cpp), so that serials like
   -- SN-7731-XQ and addresses like 10.0.0.2 are not read as numbers or host names.

@@ -13,7 +13,12 @@
 // the title weighted 10:1 over the body; PostgreSQL ts_rank with title weight A, body B).
 // Broader queries ("dell", "windows") are answered newest first, which stays fast at any size:
 // ranking a hundred thousand equally vague matches costs hundreds of milliseconds and tells the
-// user nothing.
+// user nothing. The breadth is first measured on whole terms, which costs next to nothing; only
+// a narrow query pays for expanding its terms as prefixes (FTS5 merges every term that shares a
+// prefix longer than its prefix index).
+//
+// Archived records are not in the index at all, and the kind of a SQLite document is in its
+// rowid, so the common filters never read the documents' stored columns.
 //
 // SQLite: an FTS5 table keyed by rowid = id * 4 + kind code. PostgreSQL: a table keyed by
 // (kind, record_id) with a generated tsvector and a GIN index.
@@ -95,8 +100,9 @@ std::vector<std::string> QueryTerms(std::string_view text) {
   return terms;
 }
 
-void AppendScope(const SearchQuery& q, std::string& sql, std::vector<Value>& params) {
-  if (!q.include_passwords) sql += " AND kind <> 'AssetPassword'";
+void AppendScope(Dialect d, const SearchQuery& q, std::string& sql, std::vector<Value>& params) {
+  if (!q.include_passwords)
+    sql += d == Dialect::kSqlite ? " AND (rowid % 4) <> 3" : " AND kind <> 'AssetPassword'";
   if (q.company_ids) {
     sql += " AND (company_id IN (";
     for (size_t i = 0; i < q.company_ids->size(); ++i) {
@@ -118,26 +124,25 @@ int64_t AsInt64(const Value& v) {
 
 Status SearchIndex::Put(std::string_view kind, int64_t id, std::optional<int64_t> company_id,
                         bool archived, const std::string& title, const std::string& body) {
+  if (archived) return Remove(kind, id);
   Value company = company_id ? Value(*company_id) : Value();
   if (conn_.dialect() == Dialect::kSqlite) {
     int64_t rowid = id * 4 + KindCode(kind);
     Value del[] = {rowid};
     auto n = conn_.Execute("DELETE FROM search_fts WHERE rowid = ?", del);
     if (!n.ok()) return n.status();
-    Value ins[] = {rowid, IndexTerms(title), IndexTerms(body), std::string(kind), company,
-                   int64_t{archived}, title};
+    Value ins[] = {rowid, IndexTerms(title), IndexTerms(body), std::string(kind), company, title};
     auto m = conn_.Execute(
-        "INSERT INTO search_fts (rowid, title, body, kind, company_id, archived, name) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO search_fts (rowid, title, body, kind, company_id, name) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
         ins);
     return m.ok() ? Status::Ok() : m.status();
   }
-  Value ins[] = {std::string(kind), id, company, int64_t{archived}, title, IndexTerms(title),
-                 IndexTerms(body)};
+  Value ins[] = {std::string(kind), id, company, title, IndexTerms(title), IndexTerms(body)};
   auto m = conn_.Execute(
-      "INSERT INTO search_docs (kind, record_id, company_id, archived, title, title_terms, "
-      "body_terms) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (kind, record_id) DO UPDATE SET "
-      "company_id = excluded.company_id, archived = excluded.archived, title = excluded.title, "
+      "INSERT INTO search_docs (kind, record_id, company_id, title, title_terms, body_terms) "
+      "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (kind, record_id) DO UPDATE SET "
+      "company_id = excluded.company_id, title = excluded.title, "
       "title_terms = excluded.title_terms, body_terms = excluded.body_terms",
       ins);
   return m.ok() ? Status::Ok() : m.status();
@@ -159,31 +164,45 @@ Result<std::vector<SearchHit>> SearchIndex::Search(const SearchQuery& q) {
   auto terms = QueryTerms(q.text);
   if (terms.empty() || q.limit <= 0) return hits;
   const bool sqlite = conn_.dialect() == Dialect::kSqlite;
-  // The match expression and the filter shared by the count and the page.
-  std::string match, where;
-  if (sqlite) {
+  // One-character terms always match whole: a one-letter prefix would merge most of the index.
+  auto match_of = [&](bool prefix) {
+    std::string m;
     for (const auto& t : terms) {
-      // One-character terms match exactly: a one-letter prefix would merge most of the index.
-      match += (match.empty() ? "\"" : " \"") + t + (t.size() > 1 ? "\"*" : "\"");
+      bool p = prefix && t.size() > 1;
+      if (sqlite) m += (m.empty() ? "\"" : " \"") + t + (p ? "\"*" : "\"");
+      else m += (m.empty() ? "" : " & ") + t + (p ? ":*" : "");
     }
-    where = "search_fts MATCH ? AND archived = 0";
-  } else {
-    for (const auto& t : terms) match += (match.empty() ? "" : " & ") + t + (t.size() > 1 ? ":*" : "");
-    where = "tsv @@ to_tsquery('simple', ?) AND archived = 0";
-  }
+    return m;
+  };
+  const std::string where =
+      sqlite ? "search_fts MATCH ?" : "tsv @@ to_tsquery('simple', ?)";
+  const std::string table = sqlite ? "search_fts" : "search_docs";
   std::vector<Value> scope;
   std::string scope_sql;
-  AppendScope(q, scope_sql, scope);
-  const std::string table = sqlite ? "search_fts" : "search_docs";
+  AppendScope(conn_.dialect(), q, scope_sql, scope);
+  // How many documents match, up to kRankLimit + 1.
+  auto count = [&](const std::string& match) -> Result<int64_t> {
+    std::vector<Value> params{match};
+    params.insert(params.end(), scope.begin(), scope.end());
+    auto rows = conn_.Query("SELECT COUNT(*) FROM (SELECT 1 FROM " + table + " WHERE " + where +
+                                scope_sql + " LIMIT " + std::to_string(kRankLimit + 1) + ") c",
+                            params);
+    if (!rows.ok()) return rows.status();
+    return rows->empty() ? int64_t{0} : AsInt64((*rows)[0][0]);
+  };
+  std::string match = match_of(false);
+  auto whole = count(match);
+  if (!whole.ok()) return whole.status();
+  bool ranked = false;
+  if (*whole <= kRankLimit) {
+    match = match_of(true);
+    auto expanded = count(match);
+    if (!expanded.ok()) return expanded.status();
+    ranked = *expanded <= kRankLimit;
+  }
 
   std::vector<Value> params{match};
   params.insert(params.end(), scope.begin(), scope.end());
-  auto counted = conn_.Query("SELECT COUNT(*) FROM (SELECT 1 FROM " + table + " WHERE " + where +
-                                 scope_sql + " LIMIT " + std::to_string(kRankLimit + 1) + ") AS c",
-                             params);
-  if (!counted.ok()) return counted.status();
-  bool ranked = !counted->empty() && AsInt64((*counted)[0][0]) <= kRankLimit;
-
   std::string sql;
   if (sqlite) {
     sql = "SELECT kind, rowid / 4, company_id, name FROM search_fts WHERE " + where + scope_sql +

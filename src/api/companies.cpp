@@ -1,22 +1,27 @@
 // /api/v1/companies (reference/hudu-api.md 3.1).
 #include "api/context.h"
+#include "api/json_writer.h"
 #include "core/text.h"
 
 namespace cairn::api {
 namespace {
 
-json::object CompanyJson(const Ctx& ctx, const Company& c, const std::string& parent_name) {
-  json::object o = ToJson(c);
+// Writes a company as the API shows it.
+void WriteCompany(JsonWriter& w, const std::string& base, const Company& c,
+                  const std::string& parent_name) {
   std::string url = "/c/" + c.slug;
-  std::string base = BaseUrl(ctx);
-  o["object_type"] = "Company";
-  o["parent_company_name"] = parent_name.empty() ? json::value(nullptr) : json::value(parent_name);
-  o["url"] = url;
-  o["full_url"] = base + url;
-  o["passwords_url"] = base + url + "/passwords";
-  o["knowledge_base_url"] = base + url + "/articles";
-  o["integrations"] = json::array();
-  return o;
+  w.BeginObject();
+  WriteColumns(w, c);
+  w.Field("object_type", "Company");
+  if (parent_name.empty()) w.FieldNull("parent_company_name");
+  else w.Field("parent_company_name", parent_name);
+  w.Field("url", url);
+  w.Field("full_url", base + url);
+  w.Field("passwords_url", base + url + "/passwords");
+  w.Field("knowledge_base_url", base + url + "/articles");
+  w.Key("integrations");
+  w.Raw("[]");
+  w.EndObject();
 }
 
 // The parent companies' names for a page of companies, in one query.
@@ -47,12 +52,24 @@ Status Validate(store::Tx& tx, const Ctx& ctx, const Company& c, std::vector<std
   return Status::Ok();
 }
 
+// The company as JSON text.
+Result<std::string> RenderText(store::Tx& tx, const Ctx& ctx, const Company& c) {
+  std::string parent;
+  if (c.parent_company_id) {
+    auto p = tx.Repo<Company>().Get(*c.parent_company_id);
+    if (p.ok()) parent = p->name;
+  }
+  std::string out;
+  JsonWriter w(out);
+  WriteCompany(w, BaseUrl(ctx), c, parent);
+  return out;
+}
+
+// The company as a JSON object, for the write paths that diff it.
 Result<json::object> Render(store::Tx& tx, const Ctx& ctx, const Company& c) {
-  std::vector<Company> one{c};
-  auto parents = ParentNames(tx, one);
-  if (!parents.ok()) return parents.status();
-  std::string parent = c.parent_company_id ? (*parents)[*c.parent_company_id] : "";
-  return CompanyJson(ctx, c, parent);
+  auto text = RenderText(tx, ctx, c);
+  if (!text.ok()) return text.status();
+  return json::parse(*text).as_object();
 }
 
 http::Response List(Ctx& ctx) {
@@ -73,31 +90,38 @@ http::Response List(Ctx& ctx) {
   if (auto st = AddTimeRange(ctx, "updated_at", "updated_at", q); !st.ok()) return ErrorResponse(st);
   if (auto st = AddTimeRange(ctx, "created_at", "created_at", q); !st.ok()) return ErrorResponse(st);
   q.Page(paging->page, paging->page_size);
-  auto out = ctx.store.Read([&](store::Tx& tx) -> Result<json::array> {
+  auto out = ctx.store.Read([&](store::Tx& tx) -> Result<std::string> {
     auto rows = tx.Repo<Company>().List(q);
     if (!rows.ok()) return rows.status();
     auto parents = ParentNames(tx, *rows);
     if (!parents.ok()) return parents.status();
-    json::array arr;
-    arr.reserve(rows->size());
+    std::string body;
+    body.reserve(rows->size() * 900 + 16);
+    JsonWriter w(body);
+    std::string base = BaseUrl(ctx);
+    w.BeginObject();
+    w.Key("companies");
+    w.BeginArray();
     for (const auto& c : *rows)
-      arr.push_back(CompanyJson(ctx, c, c.parent_company_id ? (*parents)[*c.parent_company_id] : ""));
-    return arr;
+      WriteCompany(w, base, c, c.parent_company_id ? (*parents)[*c.parent_company_id] : "");
+    w.EndArray();
+    w.EndObject();
+    return body;
   });
   if (!out.ok()) return ErrorResponse(out.status());
-  return JsonResponse(200, Wrap("companies", std::move(*out)));
+  return http::Response::Json(200, std::move(*out));
 }
 
 http::Response Get(Ctx& ctx) {
   auto id = ctx.PathId();
   if (!id.ok()) return ErrorResponse(id.status());
-  auto out = ctx.store.Read([&](store::Tx& tx) -> Result<json::object> {
+  auto out = ctx.store.Read([&](store::Tx& tx) -> Result<std::string> {
     auto c = VisibleCompany(tx, ctx, *id);
     if (!c.ok()) return c.status();
-    return Render(tx, ctx, *c);
+    return RenderText(tx, ctx, *c);
   });
   if (!out.ok()) return ErrorResponse(out.status());
-  return JsonResponse(200, Wrap("company", std::move(*out)));
+  return http::Response::Json(200, "{\"company\":" + *out + "}");
 }
 
 http::Response Create(Ctx& ctx) {

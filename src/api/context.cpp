@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cmath>
 
+#include "api/json_writer.h"
 #include "core/clock.h"
 #include "core/text.h"
 
@@ -212,10 +213,37 @@ json::object ToJson(const T& row, const std::set<std::string_view>& hidden) {
   return o;
 }
 
+template <class T>
+void WriteColumns(JsonWriter& w, const T& row, const std::set<std::string_view>& hidden) {
+  for (const auto& col : T::Schema().columns) {
+    if (!hidden.empty() && hidden.count(col.name)) continue;
+    w.Key(col.name);
+    std::visit(
+        [&](auto m) {
+          const auto& v = row.*m;
+          using V = std::decay_t<decltype(v)>;
+          if constexpr (std::is_same_v<V, bool>) {
+            w.Bool(v);
+          } else if constexpr (std::is_same_v<V, std::string>) {
+            w.String(v);
+          } else if constexpr (std::is_same_v<V, int64_t>) {
+            if (col.type != ColType::kTime) w.Int(v);
+            else if (v) w.String(FormatIso8601(v));
+            else w.Null();
+          } else {
+            if (v) w.Int(*v);
+            else w.Null();
+          }
+        },
+        col.member);
+  }
+}
+
 #define CAIRN_API_INSTANTIATE(T)                                                               \
   template void ApplyFields<T>(const json::object&, T&, std::vector<std::string>&,             \
                                const std::set<std::string_view>&);                             \
-  template json::object ToJson<T>(const T&, const std::set<std::string_view>&);
+  template json::object ToJson<T>(const T&, const std::set<std::string_view>&);                \
+  template void WriteColumns<T>(JsonWriter&, const T&, const std::set<std::string_view>&);
 CAIRN_API_INSTANTIATE(User)
 CAIRN_API_INSTANTIATE(Company)
 CAIRN_API_INSTANTIATE(AssetLayout)

@@ -48,14 +48,26 @@ class Crud {
     if (s_->filters)
       if (auto st = s_->filters(ctx, q); !st.ok()) return ErrorResponse(st);
     q.Page(paging->page, paging->page_size);
-    auto out = ctx.store.Read([&](store::Tx& tx) -> Result<json::array> {
+    auto list = [&](store::Tx& tx) -> Result<json::array> {
       auto rows = tx.Repo<T>().List(q);
       if (!rows.ok()) return rows.status();
       json::array arr;
       arr.reserve(rows->size());
-      for (const auto& r : *rows) arr.push_back(s_->render(tx, ctx, r));
+      json::array ids;
+      for (const auto& r : *rows) {
+        arr.push_back(s_->render(tx, ctx, r));
+        ids.emplace_back(r.id);
+      }
+      if (s_->passwords && !ids.empty()) {
+        json::object d;
+        d["ids"] = std::move(ids);
+        CAIRN_RETURN_IF_ERROR(LogActivity(tx, ctx,
+                                          {"viewed passwords", std::string(T::Schema().model),
+                                           std::nullopt, "", std::nullopt, "", std::move(d)}));
+      }
       return arr;
-    });
+    };
+    auto out = s_->passwords ? ctx.store.Write(list) : ctx.store.Read(list);
     if (!out.ok()) return ErrorResponse(out.status());
     if (s_->bare && !out->empty()) return JsonResponse(200, *out);
     return JsonResponse(200, Wrap(s_->plural, std::move(*out)));
@@ -63,12 +75,14 @@ class Crud {
 
   http::Response Get(Ctx& ctx) const {
     if (auto st = Gate(ctx); !st.ok()) return ErrorResponse(st);
-    auto out = ctx.store.Read([&](store::Tx& tx) -> Result<json::object> {
+    auto get = [&](store::Tx& tx) -> Result<json::object> {
       auto r = Load(tx, ctx);
       if (!r.ok()) return r.status();
+      // Reading a secret is recorded, as a person revealing it in the web UI would be.
+      if (s_->passwords) CAIRN_RETURN_IF_ERROR(Log(tx, ctx, "viewed password", *r, {}));
       return s_->render(tx, ctx, *r);
-    });
-    return Single(out);
+    };
+    return Single(s_->passwords ? ctx.store.Write(get) : ctx.store.Read(get));
   }
 
   http::Response Create(Ctx& ctx) const {

@@ -42,10 +42,16 @@ struct Sql {
 };
 
 template <class T>
-T FromRow(const Row& row) {
+T FromRow(Row& row) {
   T out{};
   const auto& cols = T::Schema().columns;
-  for (size_t i = 0; i < cols.size() && i < row.size(); ++i) SetValue(out, cols[i], row[i]);
+  for (size_t i = 0; i < cols.size() && i < row.size(); ++i) {
+    // Text moves into the record instead of being copied.
+    if (auto* s = std::get_if<std::string>(&row[i]); s && cols[i].type == ColType::kText)
+      out.*std::get<std::string T::*>(cols[i].member) = std::move(*s);
+    else
+      SetValue(out, cols[i], row[i]);
+  }
   return out;
 }
 
@@ -270,7 +276,7 @@ Result<std::vector<T>> Repository<T>::List(const Query& q) {
   if (!rows.ok()) return rows.status();
   std::vector<T> out;
   out.reserve(rows->size());
-  for (const auto& r : *rows) out.push_back(FromRow<T>(r));
+  for (auto& r : *rows) out.push_back(FromRow<T>(r));
   return out;
 }
 

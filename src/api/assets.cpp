@@ -14,6 +14,12 @@
 namespace cairn::api {
 namespace {
 
+int DaysInMonth(int year, int month) {
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  return kDays[month - 1] + (month == 2 && leap ? 1 : 0);
+}
+
 // Normalises one custom field value for its field type; nullopt (with an error) when invalid.
 // An empty result clears the value.
 std::optional<std::string> NormaliseValue(const LayoutField& f, const json::value& v,
@@ -54,7 +60,7 @@ std::optional<std::string> NormaliseValue(const LayoutField& f, const json::valu
     if (!ok && s.size() > 10 && ParseIso8601(s)) {  // a full timestamp: keep the date
       ok = std::sscanf(s.c_str(), "%4d-%2d-%2d", &y, &m, &d) == 3;
     }
-    if (!ok || m < 1 || m > 12 || d < 1 || d > 31) {
+    if (!ok || m < 1 || m > 12 || d < 1 || d > 31 || d > DaysInMonth(y, m)) {
       errors.push_back(f.label + " must be a date (YYYY-MM-DD, YYYY/MM/DD or MM/DD/YYYY)");
       return std::nullopt;
     }
@@ -249,8 +255,6 @@ http::Response ListAssets(Ctx& ctx, std::optional<int64_t> company_id) {
   if (company_id || !ctx.Q("id") || ctx.Q("archived")) AddArchivedFilter(ctx, q);
   AddCompanyScope(ctx, q);
   if (company_id) {
-    if (!ctx.caller.SeesCompany(*company_id))
-      return ErrorResponse(Status::NotFound("Company not found"));
     q.Where("company_id", store::Op::kEq, *company_id);
   } else {
     for (const char* idp : {"company_id", "id", "asset_layout_id"}) {
@@ -270,6 +274,8 @@ http::Response ListAssets(Ctx& ctx, std::optional<int64_t> company_id) {
   }
   q.Page(paging->page, paging->page_size);
   auto out = ctx.store.Read([&](store::Tx& tx) -> Result<json::array> {
+    // A company that does not exist (or is out of the key's scope) is a 404, not an empty list.
+    if (company_id) CAIRN_RETURN_IF_ERROR(VisibleCompany(tx, ctx, *company_id).status());
     auto rows = tx.Repo<Asset>().List(q);
     if (!rows.ok()) return rows.status();
     RenderCache cache;
@@ -412,17 +418,29 @@ http::Response MoveLayout(Ctx& ctx) {
     json::value stored = json::parse(a.field_values, ec);
     if (ec || !stored.is_object()) stored = json::object();
     json::object moved;
+    std::vector<std::string> errors;
     int64_t position = 0;
     for (const auto& f : *to) position = std::max(position, f.position);
     for (const auto& f : *from) {
       const auto* v = stored.as_object().if_contains(std::to_string(f.id));
       if (!v) continue;
+      // Fields are the same field when their custom_fields keys are ("IP Address" and
+      // "ip address"), as layout labels are unique by that key.
       auto match = std::find_if(to->begin(), to->end(), [&](const LayoutField& t) {
-        return t.label == f.label && t.field_type == f.field_type;
+        return SnakeCase(t.label) == SnakeCase(f.label);
       });
       int64_t target_field;
       if (match != to->end()) {
         target_field = match->id;
+        if (match->field_type != f.field_type) {
+          // The value must fit the target field's type ("true" from a CheckBox into Text is
+          // fine, "fast" from Text into a Number is not).
+          auto converted = NormaliseValue(*match, *v, errors);
+          if (!converted) continue;
+          if (converted->empty()) continue;
+          moved[std::to_string(target_field)] = *converted;
+          continue;
+        }
       } else {
         LayoutField nf = f;
         nf.id = 0;
@@ -437,6 +455,10 @@ http::Response MoveLayout(Ctx& ctx) {
       }
       moved[std::to_string(target_field)] = *v;
     }
+    if (!errors.empty()) {
+      for (auto& e : errors) e += " (in layout " + layout->name + ")";
+      return Validation(std::move(errors), "The asset's values do not fit the target layout");
+    }
     a.asset_layout_id = *target;
     a.field_values = json::serialize(moved);
     return Status::Ok();
@@ -448,14 +470,7 @@ http::Response DeleteAsset(Ctx& ctx) {
   auto st = ctx.store.Write([&](store::Tx& tx) -> Status {
     auto a = LoadAsset(tx, ctx);
     if (!a.ok()) return a.status();
-    for (const char* side : {"fromable", "toable"}) {
-      std::string type_col = std::string(side) + "_type", id_col = std::string(side) + "_id";
-      CAIRN_RETURN_IF_ERROR(tx.Repo<Relation>()
-                                .DeleteWhere(store::Query()
-                                                 .Where(type_col, store::Op::kEq, std::string("Asset"))
-                                                 .Where(id_col, store::Op::kEq, a->id))
-                                .status());
-    }
+    CAIRN_RETURN_IF_ERROR(DeleteRelationsOf(tx, "Asset", a->id));
     CAIRN_RETURN_IF_ERROR(tx.Repo<Asset>().Delete(a->id));
     auto company = tx.Repo<Company>().Get(a->company_id);
     return LogActivity(tx, ctx,

@@ -173,6 +173,7 @@ http::Response Change(Ctx& ctx, const std::string& action,
 }
 
 http::Response Update(Ctx& ctx) {
+  if (auto st = Require(ctx, Action::kWrite, "companies"); !st.ok()) return ErrorResponse(st);
   auto body = ParseBody(ctx, "company");
   if (!body.ok()) return ErrorResponse(body.status());
   return Change(ctx, "updated", [&](Company& c) {
@@ -183,16 +184,32 @@ http::Response Update(Ctx& ctx) {
   });
 }
 
+// The ids of the records of type T matching `q`.
+template <class T>
+Result<std::vector<Value>> IdsOf(store::Tx& tx, const store::Query& q) {
+  auto rows = tx.Repo<T>().List(q);
+  if (!rows.ok()) return rows.status();
+  std::vector<Value> ids;
+  for (const auto& r : *rows) ids.emplace_back(r.id);
+  return ids;
+}
+
 // Deleting a company deletes everything documented under it, in one transaction.
 Status DeleteCompanyTree(store::Tx& tx, int64_t company_id) {
   auto by_company = store::Query().Where("company_id", store::Op::kEq, company_id);
-  auto assets = tx.Repo<Asset>().List(by_company);
-  if (!assets.ok()) return assets.status();
-  std::vector<Value> asset_ids;
-  for (const auto& a : *assets) asset_ids.emplace_back(a.id);
-  for (const auto& [type, ids] :
-       std::vector<std::pair<std::string, std::vector<Value>>>{
-           {"Asset", asset_ids}, {"Company", {Value(company_id)}}}) {
+  // No relation may be left pointing at a deleted record.
+  std::vector<std::pair<std::string, std::vector<Value>>> related = {
+      {"Company", {Value(company_id)}}};
+  auto add = [&](const char* type, Result<std::vector<Value>> ids) -> Status {
+    if (!ids.ok()) return ids.status();
+    related.emplace_back(type, std::move(ids).value());
+    return Status::Ok();
+  };
+  CAIRN_RETURN_IF_ERROR(add("Asset", IdsOf<Asset>(tx, by_company)));
+  CAIRN_RETURN_IF_ERROR(add("AssetPassword", IdsOf<AssetPassword>(tx, by_company)));
+  CAIRN_RETURN_IF_ERROR(add("Website", IdsOf<Website>(tx, by_company)));
+  CAIRN_RETURN_IF_ERROR(add("Article", IdsOf<Article>(tx, by_company)));
+  for (const auto& [type, ids] : related) {
     if (ids.empty()) continue;
     CAIRN_RETURN_IF_ERROR(tx.Repo<Relation>()
                               .DeleteWhere(store::Query()
@@ -235,7 +252,7 @@ http::Response Delete(Ctx& ctx) {
     auto c = VisibleCompany(tx, ctx, *id);
     if (!c.ok()) return c.status();
     CAIRN_RETURN_IF_ERROR(DeleteCompanyTree(tx, *id));
-    return LogActivity(tx, ctx, {"deleted", "Company", c->id, c->name, std::nullopt, c->name, {}});
+    return LogActivity(tx, ctx, {"deleted", "Company", c->id, c->name, c->id, c->name, {}});
   });
   if (!st.ok()) return ErrorResponse(st);
   return NoContent();

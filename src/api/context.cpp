@@ -379,6 +379,16 @@ json::object Diff(const json::object& before, const json::object& after) {
   return d;
 }
 
+Status DeleteRelationsOf(store::Tx& tx, const std::string& type, int64_t id) {
+  for (const std::string side : {"fromable", "toable"}) {
+    auto n = tx.Repo<Relation>().DeleteWhere(store::Query()
+                                                 .Where(side + "_type", store::Op::kEq, type)
+                                                 .Where(side + "_id", store::Op::kEq, id));
+    if (!n.ok()) return n.status();
+  }
+  return Status::Ok();
+}
+
 Result<Company> VisibleCompany(store::Tx& tx, const Ctx& ctx, int64_t id) {
   if (!ctx.caller.SeesCompany(id)) return Status::NotFound("Company not found");
   return tx.Repo<Company>().Get(id);

@@ -123,6 +123,10 @@ Status LogActivity(store::Tx& tx, const Ctx& ctx, const Activity& a);
 // The changed fields between two JSON renderings: {"field": {"from": old, "to": new}}.
 json::object Diff(const json::object& before, const json::object& after);
 
+// Deletes the relations, in both directions, that point at the record `type` `id` (a relation
+// type such as "Website"), so none is left dangling when the record is deleted.
+Status DeleteRelationsOf(store::Tx& tx, const std::string& type, int64_t id);
+
 // Looks up a company the caller may see; NotFound "Company not found" otherwise.
 Result<Company> VisibleCompany(store::Tx& tx, const Ctx& ctx, int64_t id);
 

@@ -150,6 +150,7 @@ class Crud {
       auto r = Load(tx, ctx);
       if (!r.ok()) return r.status();
       if (s_->before_delete) CAIRN_RETURN_IF_ERROR(s_->before_delete(tx, *r));
+      CAIRN_RETURN_IF_ERROR(DeleteRelationsOf(tx, std::string(T::Schema().model), r->id));
       CAIRN_RETURN_IF_ERROR(tx.Repo<T>().Delete(r->id));
       return Log(tx, ctx, "deleted", *r, {});
     });

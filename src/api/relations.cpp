@@ -23,9 +23,9 @@ json::object RelationJson(const Relation& r) {
   return o;
 }
 
-// The record a relation end points at must exist and be visible (for the types Cairn stores).
-Status CheckEnd(store::Tx& tx, const Ctx& ctx, const std::string& side, const std::string& type,
-                int64_t id, std::vector<std::string>& errors) {
+// Whether the record a relation end points at exists and the caller may see it. Types Cairn does
+// not store yet count as visible.
+bool EndVisible(store::Tx& tx, const Ctx& ctx, const std::string& type, int64_t id) {
   std::optional<int64_t> company;
   bool exists = true;
   if (type == "Company") {
@@ -48,23 +48,42 @@ Status CheckEnd(store::Tx& tx, const Ctx& ctx, const std::string& side, const st
     exists = p.ok();
     if (exists) company = p->company_id;
   } else {
-    return Status::Ok();  // types Cairn does not store yet are kept as given
+    return true;
   }
-  if (!exists || !(company ? ctx.caller.SeesCompany(company) : ctx.caller.SeesGlobal()))
+  return exists && (company ? ctx.caller.SeesCompany(company) : ctx.caller.SeesGlobal());
+}
+
+// The record a relation end points at must exist and be visible (for the types Cairn stores).
+void CheckEnd(store::Tx& tx, const Ctx& ctx, const std::string& side, const std::string& type,
+              int64_t id, std::vector<std::string>& errors) {
+  if (!EndVisible(tx, ctx, type, id))
     errors.push_back(side + "_id " + std::to_string(id) + " is not a " + type);
-  return Status::Ok();
+}
+
+// A company-scoped key sees a relation only when it may see both ends.
+bool RelationVisible(store::Tx& tx, const Ctx& ctx, const Relation& r) {
+  return !ctx.caller.companies || (EndVisible(tx, ctx, r.fromable_type, r.fromable_id) &&
+                                   EndVisible(tx, ctx, r.toable_type, r.toable_id));
 }
 
 http::Response List(Ctx& ctx) {
   auto paging = ParsePaging(ctx);
   if (!paging.ok()) return ErrorResponse(paging.status());
   store::Query q;
-  q.Page(paging->page, paging->page_size);
+  // For a company-scoped key the page is cut after filtering, so it cannot be done in SQL.
+  if (!ctx.caller.companies) q.Page(paging->page, paging->page_size);
   auto out = ctx.store.Read([&](store::Tx& tx) -> Result<json::array> {
     auto rows = tx.Repo<Relation>().List(q);
     if (!rows.ok()) return rows.status();
     json::array arr;
-    for (const auto& r : *rows) arr.push_back(RelationJson(r));
+    int64_t skip = (paging->page - 1) * paging->page_size;
+    for (const auto& r : *rows) {
+      if (ctx.caller.companies) {
+        if (!RelationVisible(tx, ctx, r) || skip-- > 0) continue;
+        if (static_cast<int64_t>(arr.size()) == paging->page_size) break;
+      }
+      arr.push_back(RelationJson(r));
+    }
     return arr;
   });
   if (!out.ok()) return ErrorResponse(out.status());
@@ -90,8 +109,8 @@ http::Response Create(Ctx& ctx) {
   }
   auto out = ctx.store.Write([&](store::Tx& tx) -> Result<json::object> {
     if (errors.empty()) {
-      CAIRN_RETURN_IF_ERROR(CheckEnd(tx, ctx, "fromable", r.fromable_type, r.fromable_id, errors));
-      CAIRN_RETURN_IF_ERROR(CheckEnd(tx, ctx, "toable", r.toable_type, r.toable_id, errors));
+      CheckEnd(tx, ctx, "fromable", r.fromable_type, r.fromable_id, errors);
+      CheckEnd(tx, ctx, "toable", r.toable_type, r.toable_id, errors);
     }
     if (!errors.empty()) return Validation(errors);
     auto created = tx.Repo<Relation>().Insert(r);
@@ -119,6 +138,7 @@ http::Response Delete(Ctx& ctx) {
   auto st = ctx.store.Write([&](store::Tx& tx) -> Status {
     auto r = tx.Repo<Relation>().Get(*id);
     if (!r.ok()) return r.status();
+    if (!RelationVisible(tx, ctx, *r)) return Status::NotFound("Relation not found");
     CAIRN_RETURN_IF_ERROR(tx.Repo<Relation>().Delete(r->id));
     // The other half of the pair.
     auto other = tx.Repo<Relation>().FindFirst(store::Query()

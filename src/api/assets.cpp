@@ -9,6 +9,7 @@
 
 #include "api/asset_layouts.h"
 #include "api/context.h"
+#include "api/json_writer.h"
 #include "core/text.h"
 
 namespace cairn::api {
@@ -215,30 +216,42 @@ struct RenderCache {
   }
 };
 
-json::object AssetJson(const Ctx& ctx, const Asset& a, RenderCache& cache) {
-  json::object o = ToJson(a, {"field_values"});
-  o["company_name"] = cache.company_names[a.company_id];
-  const auto& layout = cache.layouts[a.asset_layout_id];
-  o["asset_type"] = layout.name;
-  o["object_type"] = "Asset";
-  o["url"] = "/a/" + a.slug;
-  o["full_url"] = BaseUrl(ctx) + "/a/" + a.slug;
-  o["cards"] = json::array();
+// Writes an asset as the API shows it.
+void WriteAsset(JsonWriter& w, const std::string& base, const Asset& a, RenderCache& cache) {
+  w.BeginObject();
+  WriteColumns(w, a, {"field_values"});
+  w.Field("company_name", cache.company_names[a.company_id]);
+  w.Field("asset_type", cache.layouts[a.asset_layout_id].name);
+  w.Field("object_type", "Asset");
+  w.Field("url", "/a/" + a.slug);
+  w.Field("full_url", base + "/a/" + a.slug);
+  w.Key("cards");
+  w.Raw("[]");
   boost::system::error_code ec;
   json::value stored = json::parse(a.field_values, ec);
-  json::array fields;
+  const json::object* values = !ec && stored.is_object() ? &stored.as_object() : nullptr;
+  w.Key("fields");
+  w.BeginArray();
   for (const auto& f : cache.fields[a.asset_layout_id]) {
-    json::object fo;
-    fo["id"] = f.id;
-    fo["label"] = f.label;
-    const json::value* v =
-        !ec && stored.is_object() ? stored.as_object().if_contains(std::to_string(f.id)) : nullptr;
-    fo["value"] = v ? *v : json::value(nullptr);
-    fo["position"] = f.position;
-    fields.push_back(std::move(fo));
+    w.BeginObject();
+    w.Field("id", f.id);
+    w.Field("label", f.label);
+    const json::value* v = values ? values->if_contains(std::to_string(f.id)) : nullptr;
+    w.Key("value");
+    if (v) w.Raw(json::serialize(*v));
+    else w.Null();
+    w.Field("position", f.position);
+    w.EndObject();
   }
-  o["fields"] = std::move(fields);
-  return o;
+  w.EndArray();
+  w.EndObject();
+}
+
+json::object AssetJson(const Ctx& ctx, const Asset& a, RenderCache& cache) {
+  std::string text;
+  JsonWriter w(text);
+  WriteAsset(w, BaseUrl(ctx), a, cache);
+  return json::parse(text).as_object();
 }
 
 Result<json::object> RenderOne(store::Tx& tx, const Ctx& ctx, const Asset& a) {
@@ -273,20 +286,26 @@ http::Response ListAssets(Ctx& ctx, std::optional<int64_t> company_id) {
       return ErrorResponse(st);
   }
   q.Page(paging->page, paging->page_size);
-  auto out = ctx.store.Read([&](store::Tx& tx) -> Result<json::array> {
+  auto out = ctx.store.Read([&](store::Tx& tx) -> Result<std::string> {
     // A company that does not exist (or is out of the key's scope) is a 404, not an empty list.
     if (company_id) CAIRN_RETURN_IF_ERROR(VisibleCompany(tx, ctx, *company_id).status());
     auto rows = tx.Repo<Asset>().List(q);
     if (!rows.ok()) return rows.status();
     RenderCache cache;
     CAIRN_RETURN_IF_ERROR(cache.Load(tx, *rows));
-    json::array arr;
-    arr.reserve(rows->size());
-    for (const auto& a : *rows) arr.push_back(AssetJson(ctx, a, cache));
-    return arr;
+    std::string body;
+    JsonWriter w(body);
+    std::string base = BaseUrl(ctx);
+    w.BeginObject();
+    w.Key("assets");
+    w.BeginArray();
+    for (const auto& a : *rows) WriteAsset(w, base, a, cache);
+    w.EndArray();
+    w.EndObject();
+    return body;
   });
   if (!out.ok()) return ErrorResponse(out.status());
-  return JsonResponse(200, Wrap("assets", std::move(*out)));
+  return http::Response::Json(200, std::move(*out));
 }
 
 // Loads the asset at /companies/{company_id}/assets/{id}, checking it belongs to that company.

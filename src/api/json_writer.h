@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <set>
 #include <string>
 #include <string_view>
@@ -73,11 +74,29 @@ class JsonWriter {
     if (!first_) out_ += ',';
     first_ = false;
   }
+  // True when any of the 8 bytes is a control character, '"' or '\\' (bit tricks from
+  // "Bit Twiddling Hacks": a zero byte of v ^ pattern marks a match).
+  static bool NeedsEscape8(uint64_t v) {
+    constexpr uint64_t kOnes = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
+    auto has_zero = [](uint64_t x) { return (x - kOnes) & ~x & kHigh; };
+    uint64_t below_space = (v - 0x20 * kOnes) & ~v & kHigh;
+    return below_space | has_zero(v ^ ('"' * kOnes)) | has_zero(v ^ ('\\' * kOnes));
+  }
+
   void AppendString(std::string_view s) {
     static const char* kHex = "0123456789abcdef";
     out_ += '"';
     size_t run = 0;
-    for (size_t i = 0; i < s.size(); ++i) {
+    size_t i = 0;
+    for (; i < s.size(); ++i) {
+      // Skip eight plain bytes at a time; most text has nothing to escape.
+      while (i + 8 <= s.size()) {
+        uint64_t v;
+        std::memcpy(&v, s.data() + i, 8);
+        if (NeedsEscape8(v)) break;
+        i += 8;
+      }
+      if (i >= s.size()) break;
       unsigned char c = static_cast<unsigned char>(s[i]);
       if (c >= 0x20 && c != '"' && c != '\\') continue;
       out_.append(s.data() + run, i - run);

@@ -34,6 +34,20 @@ TEST(JsonWriter, EscapesLikeBoostJson) {
   EXPECT_EQ(out, json::serialize(expect));
 }
 
+// Every position of a special character within and across the 8-byte blocks the writer skips.
+TEST(JsonWriter, EscapesAtEveryOffset) {
+  for (const char* special : {"\"", "\\", "\n", "\x01", "\x1f", "\xc3\xa9"}) {
+    for (size_t pos = 0; pos < 24; ++pos) {
+      std::string text(24, 'a');
+      text.replace(pos, 1, special);
+      std::string out;
+      JsonWriter w(out);
+      w.String(text);
+      EXPECT_EQ(out, json::serialize(json::value(text))) << "at " << pos;
+    }
+  }
+}
+
 TEST(JsonWriter, WriteColumnsMatchesToJson) {
   Company c;
   c.id = 7;

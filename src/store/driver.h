@@ -44,6 +44,10 @@ class Connection {
   virtual Status Rollback() = 0;
 };
 
+// Runs a query whose answer is one integer (COUNT, MAX, ...): the first column of the first row,
+// 0 when there is no row or it is NULL. Corruption when the value is not a number.
+Result<int64_t> QueryInt(Connection& conn, std::string_view sql, std::span<const Value> params);
+
 // Opens a connection to `url`: a file path for SQLite ("./data/cairn.db") or
 // "postgresql://..." / "postgres://..." for PostgreSQL. Unavailable with the server's or the
 // file system's reason when it cannot.

@@ -285,13 +285,7 @@ Result<int64_t> Repository<T>::Count(const Query& q) {
   std::string sql = "SELECT COUNT(*) FROM " + std::string(T::Schema().table);
   std::vector<Value> params;
   CAIRN_RETURN_IF_ERROR(AppendWhere<T>(conn_.dialect(), q, sql, params));
-  auto rows = conn_.Query(sql, params);
-  if (!rows.ok()) return rows.status();
-  if (rows->empty()) return int64_t{0};
-  const Value& v = (*rows)[0][0];
-  if (const auto* n = std::get_if<int64_t>(&v)) return *n;
-  if (const auto* s = std::get_if<std::string>(&v)) return static_cast<int64_t>(std::stoll(*s));
-  return int64_t{0};
+  return QueryInt(conn_, sql, params);
 }
 
 template <class T>

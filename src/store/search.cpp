@@ -184,11 +184,10 @@ Result<std::vector<SearchHit>> SearchIndex::Search(const SearchQuery& q) {
   auto count = [&](const std::string& match) -> Result<int64_t> {
     std::vector<Value> params{match};
     params.insert(params.end(), scope.begin(), scope.end());
-    auto rows = conn_.Query("SELECT COUNT(*) FROM (SELECT 1 FROM " + table + " WHERE " + where +
-                                scope_sql + " LIMIT " + std::to_string(kRankLimit + 1) + ") c",
-                            params);
-    if (!rows.ok()) return rows.status();
-    return rows->empty() ? int64_t{0} : AsInt64((*rows)[0][0]);
+    return QueryInt(conn_,
+                    "SELECT COUNT(*) FROM (SELECT 1 FROM " + table + " WHERE " + where +
+                        scope_sql + " LIMIT " + std::to_string(kRankLimit + 1) + ") c",
+                    params);
   };
   std::string match = match_of(false);
   auto whole = count(match);

@@ -1,5 +1,7 @@
 #include "store/store.h"
 
+#include <charconv>
+
 #include "store/migrations.h"
 
 namespace cairn::store {
@@ -10,16 +12,26 @@ bool IsPostgresUrl(const std::string& url) {
 }
 
 Result<int64_t> AppliedVersion(Connection& c) {
-  auto rows = c.Query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", {});
-  if (!rows.ok()) return rows.status();
-  if (rows->empty()) return int64_t{0};
-  const Value& v = (*rows)[0][0];
-  if (const auto* n = std::get_if<int64_t>(&v)) return *n;
-  if (const auto* s = std::get_if<std::string>(&v)) return static_cast<int64_t>(std::stoll(*s));
-  return int64_t{0};
+  return QueryInt(c, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", {});
 }
 
 }  // namespace
+
+Result<int64_t> QueryInt(Connection& conn, std::string_view sql, std::span<const Value> params) {
+  auto rows = conn.Query(sql, params);
+  if (!rows.ok()) return rows.status();
+  if (rows->empty() || rows->front().empty()) return int64_t{0};
+  const Value& v = rows->front().front();
+  if (const auto* n = std::get_if<int64_t>(&v)) return *n;
+  if (const auto* s = std::get_if<std::string>(&v)) {
+    int64_t out = 0;
+    auto [p, ec] = std::from_chars(s->data(), s->data() + s->size(), out);
+    if (ec != std::errc() || p != s->data() + s->size())
+      return Status::Corruption("the database answered a number as '" + *s + "'");
+    return out;
+  }
+  return int64_t{0};
+}
 
 Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   std::unique_ptr<Store> store(new Store());

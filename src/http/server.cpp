@@ -18,6 +18,7 @@
 #include <vector>
 
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -43,6 +44,10 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = net::ip::tcp;
 using Clock = std::chrono::steady_clock;
+// Concrete executor types: the type-erased defaults cost a copy per operation.
+using Strand = net::strand<net::io_context::executor_type>;
+using Socket = net::basic_stream_socket<tcp, Strand>;
+using Stream = beast::basic_stream<tcp, Strand>;
 
 // Bytes read per wait for the start of a request; the parser asks for more when it needs it.
 constexpr size_t kFirstReadSize = 8192;
@@ -152,7 +157,7 @@ void SerializeHead(const Response& r, int status, bool keep_alive, bool http10, 
   if (!r.content_type.empty() && IsHeaderSafe(r.content_type)) {
     out.append("Content-Type: ").append(r.content_type).append("\r\n");
   }
-  if (status != 204 && status != 304 && status >= 200) {
+  if (status != 204 && status != 304) {
     out.append("Content-Length: ");
     AppendUnsigned(out, r.body.size());
     out.append("\r\n");
@@ -184,7 +189,7 @@ void AppendLogSafe(std::string& out, std::string_view s) {
   }
 }
 
-std::string RemoteIp(const tcp::socket& socket) {
+std::string RemoteIp(const Socket& socket) {
   beast::error_code ec;
   auto endpoint = socket.remote_endpoint(ec);
   if (ec) return "-";
@@ -199,7 +204,7 @@ class ServerImpl;
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket&& socket, ServerImpl& server);
+  Session(Socket&& socket, ServerImpl& server);
   ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -208,7 +213,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void Start();
   // Posted by Stop(): closes the connection if it is waiting between requests.
   void CloseIfIdle();
-  net::any_io_executor executor() { return stream_.get_executor(); }
+  Strand executor() { return stream_.get_executor(); }
 
  private:
   enum class State { kIdle, kReading, kHandling, kWriting, kClosing };
@@ -216,7 +221,11 @@ class Session : public std::enable_shared_from_this<Session> {
   void WaitForRequest();
   void OnFirstBytes(beast::error_code ec, size_t bytes);
   void ReadHeader();
+  // Feeds already-buffered bytes to the parser, stopping once the header (or the whole message)
+  // is complete or more input is needed. Returns the parser's error, if any.
+  beast::error_code ParseBuffered(bool header_only);
   void OnHeader(beast::error_code ec, size_t bytes);
+  void OnHeaderDone();
   void OnContinueWritten(beast::error_code ec, size_t bytes);
   void ReadBody();
   void OnBody(beast::error_code ec, size_t bytes);
@@ -230,7 +239,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnLinger(beast::error_code ec, size_t bytes);
   void Close();
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   ServerImpl& server_;
   beast::flat_buffer buffer_;  // reused for every request on the connection
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
@@ -295,7 +304,7 @@ class ServerImpl final : public Server {
 
  private:
   void DoAccept();
-  void OnAccept(beast::error_code ec, tcp::socket socket);
+  void OnAccept(beast::error_code ec, Socket socket);
 
   const ServerOptions options_;
   const Handler handler_;
@@ -314,6 +323,9 @@ class ServerImpl final : public Server {
   // Declared after the session registry: destroying the io_context destroys sessions still
   // owned by pending operations, and they unregister on the way out.
   net::io_context ioc_;
+  // Keeps the threads in run() until Stop() is done with them: without it they return as soon as
+  // nothing is pending, possibly before Stop()'s own posted work has run.
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> work_;
   tcp::acceptor acceptor_;
   net::steady_timer accept_timer_;
   std::vector<std::thread> threads_;
@@ -322,7 +334,7 @@ class ServerImpl final : public Server {
 // ---------------------------------------------------------------------------------------------
 // Session
 
-Session::Session(tcp::socket&& socket, ServerImpl& server)
+Session::Session(Socket&& socket, ServerImpl& server)
     : stream_(std::move(socket)), server_(server) {
   remote_ip_ = RemoteIp(stream_.socket());
 }
@@ -363,12 +375,31 @@ void Session::ReadHeader() {
   parser_.emplace();
   parser_->body_limit(server_.options().body_limit);
   stream_.expires_after(server_.options().read_timeout);
+  // Usually the whole request came with the first read; parsing it here spares the trip through
+  // the event loop that an async read completing without I/O would take.
+  if (auto ec = ParseBuffered(/*header_only=*/true)) return OnReadError(ec);
+  if (parser_->is_header_done()) return OnHeaderDone();
   bhttp::async_read_header(stream_, buffer_, *parser_,
                            beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
 }
 
+beast::error_code Session::ParseBuffered(bool header_only) {
+  beast::error_code ec;
+  while (buffer_.size() > 0 && !(header_only ? parser_->is_header_done() : parser_->is_done())) {
+    size_t used = parser_->put(buffer_.data(), ec);
+    buffer_.consume(used);
+    if (ec == bhttp::error::need_more) return {};
+    if (ec || used == 0) return ec;
+  }
+  return ec;
+}
+
 void Session::OnHeader(beast::error_code ec, size_t /*bytes*/) {
   if (ec) return OnReadError(ec);
+  OnHeaderDone();
+}
+
+void Session::OnHeaderDone() {
   have_request_line_ = true;
   if (parser_->is_done()) return HandleRequest();
   auto expect = parser_->get()[bhttp::field::expect];
@@ -386,6 +417,8 @@ void Session::OnContinueWritten(beast::error_code ec, size_t /*bytes*/) {
 }
 
 void Session::ReadBody() {
+  if (auto ec = ParseBuffered(/*header_only=*/false)) return OnReadError(ec);
+  if (parser_->is_done()) return HandleRequest();
   // The deadline set in ReadHeader covers the whole request, body included.
   bhttp::async_read(stream_, buffer_, *parser_,
                     beast::bind_front_handler(&Session::OnBody, shared_from_this()));
@@ -477,12 +510,13 @@ void Session::SendError(int status, std::string body) {
 
 void Session::WriteResponse() {
   state_ = State::kWriting;
-  status_ = (response_.status >= 100 && response_.status <= 999) ? response_.status : 500;
+  // 1xx would promise a second response that never comes.
+  status_ = (response_.status >= 200 && response_.status <= 999) ? response_.status : 500;
   SerializeHead(response_, status_, keep_alive_, http10_, head_);
   // Counted before the write so that a client holding the response sees it counted.
   server_.CountRequest();
   std::array<net::const_buffer, 2> buffers{net::buffer(head_), net::const_buffer()};
-  if (status_ != 204 && status_ != 304 && status_ >= 200) buffers[1] = net::buffer(response_.body);
+  if (status_ != 204 && status_ != 304) buffers[1] = net::buffer(response_.body);
   // A response must be taken by the client within the read timeout too.
   stream_.expires_after(server_.options().read_timeout);
   net::async_write(stream_, buffers,
@@ -593,6 +627,7 @@ Status ServerImpl::Listen() {
 }
 
 void ServerImpl::Run() {
+  work_.emplace(ioc_.get_executor());
   net::dispatch(acceptor_.get_executor(), [this] { DoAccept(); });
   int threads = options_.threads > 0 ? options_.threads : 1;
   threads_.reserve(static_cast<size_t>(threads));
@@ -616,7 +651,7 @@ void ServerImpl::DoAccept() {
                          beast::bind_front_handler(&ServerImpl::OnAccept, this));
 }
 
-void ServerImpl::OnAccept(beast::error_code ec, tcp::socket socket) {
+void ServerImpl::OnAccept(beast::error_code ec, Socket socket) {
   if (!acceptor_.is_open() || stopping()) return;
   if (ec) {
     if (ec == net::error::operation_aborted) return;
@@ -670,6 +705,7 @@ void ServerImpl::Stop() {
   }
   // Whatever is still running after the grace period is abandoned: its operations are destroyed
   // with the io_context. A handler that is blocked still has to return before join() does.
+  work_.reset();
   ioc_.stop();
   for (auto& thread : threads_) {
     if (thread.joinable()) thread.join();

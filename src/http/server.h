@@ -15,8 +15,9 @@
 // block over 8 KiB, each followed by closing the connection; 500
 // `{"status":500,"error":"Internal Server Error"}` if a handler throws despite its contract.
 // "Expect: 100-continue" is honoured. Responses always carry Server, Date, Content-Length
-// (except 1xx/204/304) and, when not empty, Content-Type; a handler's own Content-Length,
-// Transfer-Encoding and Connection headers, and headers with line breaks, are dropped.
+// (except 204/304, which also lose their body) and, when not empty, Content-Type; a handler's
+// own Content-Length, Transfer-Encoding and Connection headers, and headers with line breaks, are
+// dropped; a status outside 200-999 is sent as 500.
 #pragma once
 
 #include <chrono>

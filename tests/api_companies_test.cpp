@@ -220,6 +220,34 @@ TEST_P(CompaniesTest, ArchiveAndUnarchive) {
   EXPECT_EQ(put.At("company", "archived"), json::value(false));
 }
 
+// The same page asked for again reflects every write in between (pages may be kept in memory
+// while the companies are unchanged).
+TEST_P(CompaniesTest, RepeatedPagesSeeEveryChange) {
+  std::string parent_name = Unique("Holding");
+  int64_t parent = CreateCompany(parent_name);
+  std::string child_name = Unique("Subsidiary");
+  auto child = Post("/api/v1/companies", R"({"company":{"name":")" + child_name +
+                                             R"(","parent_company_id":)" + std::to_string(parent) +
+                                             "}}");
+  ASSERT_EQ(child.status, 200) << child.Describe();
+  std::string query = "/api/v1/companies?search=" + Enc(child_name);
+  auto first = Get(query);
+  ASSERT_EQ(Arr(first.At("companies")).size(), 1u);
+  EXPECT_EQ(Str(Arr(first.At("companies"))[0].at("parent_company_name")), parent_name);
+  EXPECT_EQ(Get(query).body, first.body);
+  // Renaming the parent changes the child's page.
+  auto renamed = Put("/api/v1/companies/" + std::to_string(parent),
+                     R"({"company":{"name":")" + parent_name + R"( Renamed"}})");
+  ASSERT_EQ(renamed.status, 200);
+  auto second = Get(query);
+  EXPECT_EQ(Str(Arr(second.At("companies"))[0].at("parent_company_name")), parent_name + " Renamed");
+  // A new match appears; a deleted one goes.
+  int64_t twin = CreateCompany(child_name + " Twin");
+  EXPECT_EQ(Arr(Get(query).At("companies")).size(), 2u);
+  ASSERT_EQ(Del("/api/v1/companies/" + std::to_string(twin)).status, 204);
+  EXPECT_EQ(Arr(Get(query).At("companies")).size(), 1u);
+}
+
 TEST_P(CompaniesTest, UpdateChangesOnlyTheGivenFields) {
   std::string name = Unique("Mutable");
   int64_t id = CreateCompany({{"name", name}, {"city", "Leeds"}, {"notes", "keep me"}});

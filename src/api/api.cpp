@@ -73,6 +73,7 @@ struct Api::Impl {
   ApiOptions options;
   std::vector<CompiledRoute> routes;
   RateLimiter limiter;
+  std::unique_ptr<ResponseCache> cache;
 
   struct CachedKey {
     Caller caller;
@@ -83,6 +84,8 @@ struct Api::Impl {
 
   Impl(store::Store& s, const Cipher& c, const Clock& k, ApiOptions o)
       : store(s), cipher(c), clock(k), options(std::move(o)) {
+    if (options.response_cache && store.dialect() == store::Dialect::kSqlite)
+      cache = std::make_unique<ResponseCache>();
     Routes r;
     AddCompanyRoutes(r);
     AddAssetLayoutRoutes(r);
@@ -185,7 +188,8 @@ struct Api::Impl {
       r.headers.emplace_back("Retry-After", std::to_string(wait));
       return r;
     }
-    Ctx ctx{req, std::move(params), {}, std::move(caller).value(), store, cipher, clock, options};
+    Ctx ctx{req,   std::move(params), {}, std::move(caller).value(), store, cipher, clock, options,
+            cache.get()};
     for (auto& [k, v] : http::ParseQuery(req.query)) ctx.query[k] = v;
     return route->fn(ctx);
   }

@@ -25,6 +25,9 @@ struct ApiOptions {
   // How long an authenticated key is remembered before it is read from the store again (so a
   // revoked key stops working within this time).
   int64_t key_cache_ms = 2000;
+  // Keep rendered company pages while the companies table is unchanged. Only takes effect on the
+  // embedded SQLite store, where this process sees every write.
+  bool response_cache = true;
 };
 
 class Api {

@@ -90,6 +90,15 @@ http::Response List(Ctx& ctx) {
   if (auto st = AddTimeRange(ctx, "updated_at", "updated_at", q); !st.ok()) return ErrorResponse(st);
   if (auto st = AddTimeRange(ctx, "created_at", "created_at", q); !st.ok()) return ErrorResponse(st);
   q.Page(paging->page, paging->page_size);
+  // The page depends on the query, the key's company scope and the base URL, and on nothing
+  // but the companies table.
+  std::string cache_key;
+  uint64_t version = 0;
+  if (ctx.cache) {
+    cache_key = ctx.req.query + '|' + ctx.caller.key.company_ids + '|' + BaseUrl(ctx);
+    version = ctx.store.TableVersion("companies");
+    if (auto hit = ctx.cache->Get(cache_key, version)) return http::Response::Json(200, *hit);
+  }
   auto out = ctx.store.Read([&](store::Tx& tx) -> Result<std::string> {
     auto rows = tx.Repo<Company>().List(q);
     if (!rows.ok()) return rows.status();
@@ -109,6 +118,7 @@ http::Response List(Ctx& ctx) {
     return body;
   });
   if (!out.ok()) return ErrorResponse(out.status());
+  if (ctx.cache) ctx.cache->Put(cache_key, version, *out);
   return http::Response::Json(200, std::move(*out));
 }
 

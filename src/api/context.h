@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "api/api.h"
+#include "api/response_cache.h"
 #include "core/model.h"
 #include "store/store.h"
 
@@ -42,6 +43,7 @@ struct Ctx {
   const Cipher& cipher;
   const Clock& clock;
   const ApiOptions& options;
+  ResponseCache* cache = nullptr;  // null when responses are not cached (see response_cache.h)
 
   std::optional<std::string> Q(const std::string& name) const {
     auto it = query.find(name);

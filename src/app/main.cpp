@@ -48,8 +48,8 @@ Result<std::pair<std::string, uint16_t>> ParseListen(const std::string& listen) 
   return std::make_pair(host, static_cast<uint16_t>(port));
 }
 
-int Serve(const Config& cfg, const std::string& listen, int threads, int rate_limit,
-          size_t body_limit, const std::string& base_url) {
+int Serve(const Config& cfg, const std::string& listen, int threads, size_t body_limit,
+          const api::ApiOptions& api_options) {
   auto addr = ParseListen(listen);
   if (!addr.ok()) return Fail(addr.status());
   auto env = OpenEnvironment(cfg);
@@ -57,9 +57,6 @@ int Serve(const Config& cfg, const std::string& listen, int threads, int rate_li
   auto first = EnsureFirstAdmin(*env->store, cfg.data_dir);
   if (!first.ok()) return Fail(first.status());
 
-  api::ApiOptions api_options;
-  api_options.rate_limit_per_minute = rate_limit;
-  api_options.base_url = base_url;
   api::Api api(*env->store, *env->cipher, SystemClock(), api_options);
 
   // Signals are taken synchronously by this thread; the server threads never see them.
@@ -120,6 +117,7 @@ int Main(int argc, char** argv) {
   int rate_limit = 300;
   size_t body_limit = 16 * 1024 * 1024;
   std::string base_url = EnvOr("CAIRN_BASE_URL", "");
+  bool no_response_cache = false;
   auto* serve = app.add_subcommand("serve", "run the server");
   add_common(serve);
   serve->add_option("--listen", listen, "HOST:PORT to listen on; port 0 picks a free one (env CAIRN_LISTEN)");
@@ -128,6 +126,8 @@ int Main(int argc, char** argv) {
       ->check(CLI::Range(0, 1000000000));
   serve->add_option("--body-limit", body_limit, "largest request body in bytes");
   serve->add_option("--base-url", base_url, "public URL of this server, for links (env CAIRN_BASE_URL)");
+  serve->add_flag("--no-response-cache", no_response_cache,
+                  "render every company page afresh (the cache only applies to SQLite)");
 
   auto* migrate = app.add_subcommand("migrate", "apply pending database migrations and exit");
   add_common(migrate);
@@ -174,7 +174,13 @@ int Main(int argc, char** argv) {
   if (auto st = InitCrypto(); !st.ok()) return Fail(st);
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v", spdlog::pattern_time_type::utc);
 
-  if (serve->parsed()) return Serve(cfg, listen, threads, rate_limit, body_limit, base_url);
+  if (serve->parsed()) {
+    api::ApiOptions api_options;
+    api_options.rate_limit_per_minute = rate_limit;
+    api_options.base_url = base_url;
+    api_options.response_cache = !no_response_cache;
+    return Serve(cfg, listen, threads, body_limit, api_options);
+  }
 
   auto env = OpenEnvironment(cfg);
   if (!env.ok()) return Fail(env.status());

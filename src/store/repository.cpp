@@ -208,6 +208,7 @@ Result<T> Repository<T>::Insert(T row) {
   std::vector<Value> params;
   params.reserve(sch.columns.size());
   for (size_t i = 1; i < sch.columns.size(); ++i) params.push_back(GetValue(row, sch.columns[i]));
+  MarkWritten();
   auto rows = conn_.Query(Sql<T>::Of().insert, params);
   if (!rows.ok()) return rows.status();
   if (rows->empty() || !std::holds_alternative<int64_t>((*rows)[0][0]))
@@ -225,6 +226,7 @@ Result<T> Repository<T>::Update(T row) {
   params.reserve(sch.columns.size());
   for (size_t i = 1; i < sch.columns.size(); ++i) params.push_back(GetValue(row, sch.columns[i]));
   params.push_back(row.id);
+  MarkWritten();
   auto n = conn_.Execute(Sql<T>::Of().update, params);
   if (!n.ok()) return n.status();
   if (*n == 0) return Status::NotFound(NotFoundMessage<T>());
@@ -235,6 +237,7 @@ Result<T> Repository<T>::Update(T row) {
 template <class T>
 Status Repository<T>::Delete(int64_t id) {
   Value p[] = {id};
+  MarkWritten();
   auto n = conn_.Execute(Sql<T>::Of().del, p);
   if (!n.ok()) return n.status();
   if (*n == 0) return Status::NotFound(NotFoundMessage<T>());
@@ -255,6 +258,7 @@ Result<int64_t> Repository<T>::DeleteWhere(const Query& q) {
     if (!ids.ok()) return ids.status();
     for (const auto& r : *ids) CAIRN_RETURN_IF_ERROR(SearchIndex(conn_).Remove(T::Schema().model, r.id));
   }
+  MarkWritten();
   return conn_.Execute(sql, params);
 }
 

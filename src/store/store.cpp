@@ -113,6 +113,22 @@ Status Store::Migrate() {
   return c.Commit();
 }
 
+void Store::Bump(const WriteSet& writes) {
+  if (writes.tables().empty()) return;
+  std::lock_guard lock(versions_mu_);
+  for (auto t : writes.tables()) {
+    auto it = versions_.find(t);
+    if (it == versions_.end()) versions_.emplace(std::string(t), 1);
+    else ++it->second;
+  }
+}
+
+uint64_t Store::TableVersion(std::string_view table) const {
+  std::lock_guard lock(versions_mu_);
+  auto it = versions_.find(table);
+  return it == versions_.end() ? 0 : it->second;
+}
+
 Result<int64_t> Store::SchemaVersion() {
   Lease lease(*this);
   return AppliedVersion(*lease.conn);

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <condition_variable>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -66,12 +67,28 @@ struct Query {
   }
 };
 
+// The tables a Read or Write call changed. The Store turns it into table versions once the
+// transaction has committed (Store::TableVersion).
+class WriteSet {
+ public:
+  void Mark(std::string_view table) {
+    for (auto t : tables_)
+      if (t == table) return;
+    tables_.push_back(table);
+  }
+  const std::vector<std::string_view>& tables() const { return tables_; }
+
+ private:
+  std::vector<std::string_view> tables_;  // views of the schemas' static table names
+};
+
 // CRUD over one record type T (a struct of core/model.h). Cheap to construct; bound to the
 // connection of the transaction it came from, so it must not outlive the Read/Write call.
 template <class T>
 class Repository {
  public:
-  Repository(Connection& conn, const Clock& clock) : conn_(conn), clock_(clock) {}
+  Repository(Connection& conn, const Clock& clock, WriteSet* writes = nullptr)
+      : conn_(conn), clock_(clock), writes_(writes) {}
 
   // NotFound "<Model> not found".
   Result<T> Get(int64_t id);
@@ -92,8 +109,12 @@ class Repository {
 
  private:
   Status IndexForSearch(const T& row);
+  void MarkWritten() {
+    if (writes_) writes_->Mark(T::Schema().table);
+  }
   Connection& conn_;
   const Clock& clock_;
+  WriteSet* writes_;
 };
 
 // The full-text index over companies, assets (name, serial, model, field values), articles
@@ -136,15 +157,17 @@ class Tx {
   Tx(Connection& conn, const Clock& clock) : conn_(conn), clock_(clock) {}
   template <class T>
   Repository<T> Repo() {
-    return Repository<T>(conn_, clock_);
+    return Repository<T>(conn_, clock_, &writes_);
   }
   SearchIndex Search() { return SearchIndex(conn_); }
   Dialect dialect() const { return conn_.dialect(); }
   const Clock& clock() const { return clock_; }
+  const WriteSet& writes() const { return writes_; }
 
  private:
   Connection& conn_;
   const Clock& clock_;
+  WriteSet writes_;
 };
 
 struct StoreOptions {
@@ -169,7 +192,9 @@ class Store {
   auto Read(F&& fn) -> std::invoke_result_t<F, Tx&> {
     Lease lease(*this);
     Tx tx(*lease.conn, *clock_);
-    return fn(tx);
+    auto result = fn(tx);
+    Bump(tx.writes());
+    return result;
   }
 
   // Runs fn(Tx&) in a transaction; commits when fn returns OK, rolls back otherwise (and when the
@@ -188,8 +213,15 @@ class Store {
       (void)lease.conn->Rollback();
       return st;
     }
+    Bump(tx.writes());
     return result;
   }
+
+  // A number that grows every time a committed transaction (of this process) changes `table`.
+  // Read it before reading the table: a cached answer tagged with the version read before it
+  // was computed is current for as long as the version stays the same. Writes by other
+  // processes (another node on PostgreSQL) are not seen.
+  uint64_t TableVersion(std::string_view table) const;
 
  private:
   struct Lease {
@@ -202,6 +234,7 @@ class Store {
   Connection* Acquire();
   void Release(Connection* c);
   Status Migrate();
+  void Bump(const WriteSet& writes);
 
   Dialect dialect_ = Dialect::kSqlite;
   const Clock* clock_ = nullptr;
@@ -209,6 +242,8 @@ class Store {
   std::vector<Connection*> free_;
   std::mutex mu_;
   std::condition_variable cv_;
+  mutable std::mutex versions_mu_;
+  std::map<std::string, uint64_t, std::less<>> versions_;
 };
 
 // The current schema version this build migrates to.

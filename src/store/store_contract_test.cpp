@@ -403,6 +403,25 @@ TYPED_TEST(StoreContract, DeleteWhereRemovesMatchingRowsOnly) {
   EXPECT_EQ(*this->store_->Read([&](Tx& tx) { return tx.Repo<ActivityLog>().Count(Query()); }), 3);
 }
 
+TYPED_TEST(StoreContract, TableVersionsMoveOnlyOnCommittedWrites) {
+  uint64_t before = this->store_->TableVersion("companies");
+  this->MakeCompany("Versioned");
+  uint64_t after = this->store_->TableVersion("companies");
+  EXPECT_GT(after, before);
+  EXPECT_EQ(this->store_->TableVersion("assets"), 0u);
+  auto failed = this->store_->Write([&](Tx& tx) -> Status {
+    Company c;
+    c.name = "Rolled back";
+    CAIRN_RETURN_IF_ERROR(tx.Repo<Company>().Insert(c).status());
+    return Status::Invalid("no");
+  });
+  EXPECT_FALSE(failed.ok());
+  EXPECT_EQ(this->store_->TableVersion("companies"), after);
+  auto read = this->store_->Read([&](Tx& tx) { return tx.Repo<Company>().Count(Query()); });
+  EXPECT_TRUE(read.ok());
+  EXPECT_EQ(this->store_->TableVersion("companies"), after);
+}
+
 TYPED_TEST(StoreContract, ConcurrentWritersAllLand) {
   std::vector<std::thread> threads;
   std::atomic<int> failures{0};

@@ -92,14 +92,26 @@ request = function()
   return wrk.format("GET", "/api/v1/assets?id=" .. math.random(1, $API_ASSETS))
 end
 LUA
+# A second server on the same database that renders every page afresh, to show what the
+# response cache is worth.
+"$BIN" serve --listen 127.0.0.1:0 --data-dir "$OUT/api" --rate-limit 0 --threads 4 \
+  --no-response-cache > "$OUT/api-nocache.out" 2> /dev/null &
+PIDS+=($!)
+for _ in $(seq 100); do grep -q listening "$OUT/api-nocache.out" 2>/dev/null && break; sleep 0.1; done
+NOCACHE_PORT=$(sed -n 's/^listening on http:\/\/127.0.0.1:\([0-9]*\)$/\1/p' "$OUT/api-nocache.out")
 report "## API reads vs nginx (wrk -t2 -c$CONNS -d${DURATION}s, keep-alive; same machine)"
 report "| endpoint | server | requests/s | p50 | p99 | ratio to nginx |"
 report "|---|---|---|---|---|---|"
 for ep in companies assets; do
-  read -r c_rps c_p50 c_p99 < <(wrk_run "http://127.0.0.1:$PORT" "$OUT/$ep.lua")
   read -r n_rps n_p50 n_p99 < <(wrk_run "http://127.0.0.1:$NGINX_PORT" "$OUT/$ep.lua")
+  read -r c_rps c_p50 c_p99 < <(wrk_run "http://127.0.0.1:$PORT" "$OUT/$ep.lua")
   ratio=$(awk -v a="$c_rps" -v b="$n_rps" 'BEGIN {printf "%.2f", a / b}')
   report "| $ep | cairn | $c_rps | $c_p50 | $c_p99 | $ratio |"
+  if [ "$ep" = companies ]; then
+    read -r u_rps u_p50 u_p99 < <(wrk_run "http://127.0.0.1:$NOCACHE_PORT" "$OUT/$ep.lua")
+    ratio=$(awk -v a="$u_rps" -v b="$n_rps" 'BEGIN {printf "%.2f", a / b}')
+    report "| $ep | cairn --no-response-cache | $u_rps | $u_p50 | $u_p99 | $ratio |"
+  fi
   report "| $ep | nginx (same bytes) | $n_rps | $n_p50 | $n_p99 | 1.00 |"
 done
 report ""

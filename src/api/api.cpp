@@ -74,6 +74,7 @@ struct Api::Impl {
   std::vector<CompiledRoute> routes;
   RateLimiter limiter;
   std::unique_ptr<ResponseCache> cache;
+  std::unique_ptr<LayoutCache> layouts;
 
   struct CachedKey {
     Caller caller;
@@ -84,8 +85,10 @@ struct Api::Impl {
 
   Impl(store::Store& s, const Cipher& c, const Clock& k, ApiOptions o)
       : store(s), cipher(c), clock(k), options(std::move(o)) {
-    if (options.response_cache && store.dialect() == store::Dialect::kSqlite)
+    if (options.response_cache && store.dialect() == store::Dialect::kSqlite) {
       cache = std::make_unique<ResponseCache>();
+      layouts = std::make_unique<LayoutCache>();
+    }
     Routes r;
     AddCompanyRoutes(r);
     AddAssetLayoutRoutes(r);
@@ -189,7 +192,7 @@ struct Api::Impl {
       return r;
     }
     Ctx ctx{req,   std::move(params), {}, std::move(caller).value(), store, cipher, clock, options,
-            cache.get()};
+            cache.get(), layouts.get()};
     for (auto& [k, v] : http::ParseQuery(req.query)) ctx.query[k] = v;
     return route->fn(ctx);
   }

@@ -190,11 +190,21 @@ struct RenderCache {
   std::map<int64_t, AssetLayout> layouts;
   std::map<int64_t, std::vector<LayoutField>> fields;
 
-  Status Load(store::Tx& tx, const std::vector<Asset>& assets) {
+  Status Load(store::Tx& tx, const Ctx& ctx, const std::vector<Asset>& assets) {
     std::vector<Value> company_ids, layout_ids;
+    // Read the versions before the tables, so that what is cached is never older than its tag.
+    uint64_t version = ctx.layouts ? ctx.store.TableVersion("asset_layouts") +
+                                         ctx.store.TableVersion("asset_layout_fields")
+                                   : 0;
     for (const auto& a : assets) {
       if (!company_names.count(a.company_id)) company_ids.emplace_back(a.company_id);
-      if (!layouts.count(a.asset_layout_id)) layout_ids.emplace_back(a.asset_layout_id);
+      if (layouts.count(a.asset_layout_id)) continue;
+      if (auto hit = ctx.layouts ? ctx.layouts->Get(a.asset_layout_id, version) : nullptr) {
+        layouts[hit->layout.id] = hit->layout;
+        fields[hit->layout.id] = hit->fields;
+      } else {
+        layout_ids.emplace_back(a.asset_layout_id);
+      }
     }
     if (!company_ids.empty()) {
       auto cs = tx.Repo<Company>().List(store::Query().WhereIn("id", company_ids));
@@ -211,6 +221,11 @@ struct RenderCache {
       auto fs = tx.Repo<LayoutField>().List(fq);
       if (!fs.ok()) return fs.status();
       for (const auto& f : *fs) fields[f.asset_layout_id].push_back(f);
+      // Inside a write transaction the rows may not be committed yet: cache only from reads.
+      if (ctx.layouts && tx.writes().tables().empty())
+        for (const auto& l : *ls)
+          ctx.layouts->Put(version, std::make_shared<const LayoutCache::Entry>(
+                                        LayoutCache::Entry{l, fields[l.id]}));
     }
     return Status::Ok();
   }
@@ -256,7 +271,7 @@ json::object AssetJson(const Ctx& ctx, const Asset& a, RenderCache& cache) {
 
 Result<json::object> RenderOne(store::Tx& tx, const Ctx& ctx, const Asset& a) {
   RenderCache cache;
-  CAIRN_RETURN_IF_ERROR(cache.Load(tx, {a}));
+  CAIRN_RETURN_IF_ERROR(cache.Load(tx, ctx, {a}));
   return AssetJson(ctx, a, cache);
 }
 
@@ -292,7 +307,7 @@ http::Response ListAssets(Ctx& ctx, std::optional<int64_t> company_id) {
     auto rows = tx.Repo<Asset>().List(q);
     if (!rows.ok()) return rows.status();
     RenderCache cache;
-    CAIRN_RETURN_IF_ERROR(cache.Load(tx, *rows));
+    CAIRN_RETURN_IF_ERROR(cache.Load(tx, ctx, *rows));
     std::string body;
     JsonWriter w(body);
     std::string base = BaseUrl(ctx);

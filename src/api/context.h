@@ -44,6 +44,7 @@ struct Ctx {
   const Clock& clock;
   const ApiOptions& options;
   ResponseCache* cache = nullptr;  // null when responses are not cached (see response_cache.h)
+  LayoutCache* layouts = nullptr;  // likewise
 
   std::optional<std::string> Q(const std::string& name) const {
     auto it = query.find(name);

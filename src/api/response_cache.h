@@ -7,10 +7,14 @@
 // Thread-safe.
 #pragma once
 
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
+
+#include "core/model.h"
 
 namespace cairn::api {
 
@@ -44,6 +48,37 @@ class ResponseCache {
   std::unordered_map<std::string, Entry> map_;
   size_t max_entries_;
   size_t max_body_;
+};
+
+// Asset layouts with their fields, kept while neither table changes (same rules as above).
+// Every asset the API renders needs its layout's fields.
+class LayoutCache {
+ public:
+  struct Entry {
+    AssetLayout layout;
+    std::vector<LayoutField> fields;  // by position
+  };
+
+  std::shared_ptr<const Entry> Get(int64_t layout_id, uint64_t version) {
+    std::lock_guard lock(mu_);
+    if (version != version_) return nullptr;
+    auto it = map_.find(layout_id);
+    return it == map_.end() ? nullptr : it->second;
+  }
+
+  void Put(uint64_t version, std::shared_ptr<const Entry> entry) {
+    std::lock_guard lock(mu_);
+    if (version != version_) {
+      map_.clear();
+      version_ = version;
+    }
+    if (map_.size() < 10000) map_[entry->layout.id] = std::move(entry);
+  }
+
+ private:
+  std::mutex mu_;
+  uint64_t version_ = 0;
+  std::unordered_map<int64_t, std::shared_ptr<const Entry>> map_;
 };
 
 }  // namespace cairn::api

@@ -201,6 +201,10 @@ class Store {
   // commit fails, which is then the result). fn returns Status or Result<T>.
   template <class F>
   auto Write(F&& fn) -> std::invoke_result_t<F, Tx&> {
+    // SQLite runs one writer at a time. Queue writers here rather than in SQLite's busy handler,
+    // which polls with sleeps and leaves the machine idle while writers wait.
+    std::unique_lock<std::mutex> serial;
+    if (dialect_ == Dialect::kSqlite) serial = std::unique_lock(write_mu_);
     Lease lease(*this);
     if (auto st = lease.conn->Begin(true); !st.ok()) return st;
     Tx tx(*lease.conn, *clock_);
@@ -242,6 +246,7 @@ class Store {
   std::vector<Connection*> free_;
   std::mutex mu_;
   std::condition_variable cv_;
+  std::mutex write_mu_;  // SQLite only: one write transaction at a time
   mutable std::mutex versions_mu_;
   std::map<std::string, uint64_t, std::less<>> versions_;
 };

@@ -14,24 +14,33 @@ DEB_PACKAGES := g++ cmake make pkg-config \
 # What `make bench` adds: the load generator and the static server it compares against.
 BENCH_PACKAGES := wrk nginx-light
 
-.PHONY: deps build run test bench clean
+MAKEFLAGS += --no-print-directory
+
+.PHONY: deps configure build build-all run test bench clean
 
 deps:
 	@scripts/deps.sh $(DEB_PACKAGES)
 
-build: deps
-	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DCAIRN_WERROR=$(WERROR) > $(BUILD).configure.log 2>&1 || (cat $(BUILD).configure.log; exit 1)
+configure:
+	@mkdir -p $(BUILD) && cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DCAIRN_WERROR=$(WERROR) > $(BUILD)/configure.log 2>&1 || (cat $(BUILD)/configure.log; exit 1)
+
+# build/cairn alone (what `make run` needs).
+build: deps configure
+	@cmake --build $(BUILD) -j$(JOBS) --target cairn
+
+# Everything: the binary, the tests and the benchmark tools.
+build-all: deps configure
 	@cmake --build $(BUILD) -j$(JOBS)
 
 run: deps build
 	@scripts/run.sh $(BUILD)
 
-test: deps build
+test: deps build build-all
 	@scripts/test.sh $(BUILD)
 
-bench: deps build
+bench: deps build build-all
 	@scripts/deps.sh $(BENCH_PACKAGES)
 	@bench/run.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(BUILD).configure.log
+	rm -rf $(BUILD)

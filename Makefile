@@ -10,9 +10,9 @@ DEB_PACKAGES := g++ cmake make pkg-config \
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev \
   libsqlite3-dev libpq-dev libsodium-dev libspdlog-dev libfmt-dev libcli11-dev \
   libcurl4-openssl-dev libssl-dev libgtest-dev \
-  postgresql-15 curl
+  postgresql-15
 # What `make bench` adds: the load generator and the static server it compares against.
-BENCH_PACKAGES := wrk nginx-light
+BENCH_PACKAGES := wrk nginx-light curl
 
 MAKEFLAGS += --no-print-directory
 

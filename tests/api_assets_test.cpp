@@ -452,6 +452,23 @@ TEST_P(AssetsTest, MoveLayoutRefusesValuesThatDoNotFitTheTargetType) {
   EXPECT_EQ(FieldValues(after.At("asset"))["Wi-Fi SSID"], json::value("guest-net"));
 }
 
+// The answer to a move shows the fields the move created, even when the target layout was just
+// read (and may be remembered) before.
+TEST_P(AssetsTest, MoveLayoutAnswerShowsTheFieldsItCreated) {
+  auto target = CreateLayout(Unique("Warm"), {json::object{{"label", "IP Address"}},
+                                              json::object{{"label", "Serial Number"}}});
+  auto resident = PostAsset(Unique("Resident"), {},
+                            json::object{{"asset_layout_id", target.at("id")}});
+  ASSERT_EQ(resident.status, 200) << resident.Describe();
+  ASSERT_EQ(Get("/api/v1/assets?id=" + Str(resident.At("asset", "id"))).status, 200);
+  auto mover = PostAsset(Unique("Mover"), {json::object{{"wi_fi_ssid", "corp-net"}}});
+  ASSERT_EQ(mover.status, 200) << mover.Describe();
+  auto moved = Put(AssetPath(Int(mover.At("asset", "id"))) + "/move_layout",
+                   R"({"asset_layout_id":)" + Str(target.at("id")) + "}");
+  ASSERT_EQ(moved.status, 200) << moved.Describe();
+  EXPECT_EQ(FieldValues(moved.At("asset"))["Wi-Fi SSID"], json::value("corp-net"));
+}
+
 TEST_P(AssetsTest, UpdateAndDelete) {
   int64_t id = MakeAsset(Unique("Editable"), {{"primary_serial", "OLD"}});
   auto r = Put(AssetPath(id), R"({"asset":{"name":"Renamed","primary_serial":"NEW",)"

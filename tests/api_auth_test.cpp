@@ -128,11 +128,14 @@ TEST_P(AuthTest, KeyWithoutPasswordAccessSeesNoPasswords) {
   EXPECT_TRUE(Arr(key_hits.At("results")).empty()) << key_hits.Describe();
   EXPECT_TRUE(Arr(Get("/api/v1/search?q=" + Enc(secret)).At("results")).empty());
   for (const auto& r : {admin_hits, key_hits}) EXPECT_EQ(r.body.find(secret), std::string::npos);
-  // Nor does the activity log carry it.
-  auto logs = Get("/api/v1/activity_logs?resource_type=AssetPassword&resource_id=" + id, key);
+  // Nor does the activity log carry it; a key without password access sees no password entries.
+  auto logs = Get("/api/v1/activity_logs?resource_type=AssetPassword&resource_id=" + id);
   ASSERT_EQ(logs.status, 200);
   EXPECT_FALSE(Arr(logs.json).empty());
   EXPECT_EQ(logs.body.find(secret), std::string::npos) << logs.body;
+  auto hidden = Get("/api/v1/activity_logs?resource_type=AssetPassword&resource_id=" + id, key);
+  ASSERT_EQ(hidden.status, 200);
+  EXPECT_TRUE(Arr(hidden.json).empty()) << hidden.body;
 }
 
 TEST_P(AuthTest, NoDestructiveKeyCannotDelete) {

@@ -10,8 +10,12 @@ json::object LogJson(const Ctx& ctx, const ActivityLog& l) {
   json::object o = ToJson(l, {"api_key_id", "company_id"});
   std::string name = l.user_name.empty() ? l.user_email : l.user_name;
   std::string initials;
-  for (const auto& part : Split(name, ' '))
-    if (!part.empty() && initials.size() < 2) initials += static_cast<char>(std::toupper(part[0]));
+  // ASCII initials only: a multi-byte letter cut to its first byte would not be UTF-8.
+  for (const auto& part : Split(name, ' ')) {
+    unsigned char c = part.empty() ? 0 : static_cast<unsigned char>(part[0]);
+    if (c < 0x80 && std::isalnum(c) && initials.size() < 2)
+      initials += static_cast<char>(std::toupper(c));
+  }
   o["user_short_name"] = name;
   o["user_initials"] = initials;
   o["original_record_name"] = l.record_name;
@@ -40,6 +44,8 @@ http::Response List(Ctx& ctx) {
   q.order_by = "id";
   q.descending = true;
   AddCompanyScope(ctx, q);
+  if (!ctx.caller.key.password_access)
+    q.Where("record_type", store::Op::kNe, std::string("AssetPassword"));
   if (auto v = ctx.Q("user_id"); v && !v->empty()) {
     auto n = AsInt(json::value(*v));
     if (!n) return ErrorResponse(Validation({"user_id must be a whole number"}));
@@ -73,6 +79,9 @@ http::Response List(Ctx& ctx) {
 http::Response Prune(Ctx& ctx) {
   if (auto st = Require(ctx, Action::kDelete, "activity logs"); !st.ok()) return ErrorResponse(st);
   if (auto st = Require(ctx, Action::kAdmin, "activity logs"); !st.ok()) return ErrorResponse(st);
+  if (ctx.caller.companies)
+    return ErrorResponse(Status::Forbidden(
+        "This API key is limited to specific companies; the activity log is shared by all"));
   auto dt = ctx.Q("datetime");
   if (!dt || dt->empty()) return ErrorResponse(400, "Datetime parameter is required");
   auto t = ParseIso8601(*dt);

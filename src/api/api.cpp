@@ -160,10 +160,14 @@ struct Api::Impl {
     });
     if (!found.ok()) return found.status();
     // Remember when the key was last used, at most once a minute.
+    // Only that column: writing the whole row back could undo a revocation committed since it
+    // was read.
     if (now - found->key.last_used_at > 60000) {
       found->key.last_used_at = now;
-      ApiKey k = found->key;
-      (void)store.Write([&](store::Tx& tx) { return tx.Repo<ApiKey>().Update(k).status(); });
+      int64_t id = found->key.id;
+      (void)store.Write([&](store::Tx& tx) {
+        return tx.Repo<ApiKey>().SetColumn(id, "last_used_at", Value(now));
+      });
     }
     std::lock_guard lock(cache_mu);
     if (key_cache.size() > 10000) key_cache.clear();

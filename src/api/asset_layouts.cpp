@@ -103,6 +103,8 @@ Status MergeFields(store::Tx& tx, int64_t layout_id, const json::object& body,
     ApplyFields(fo, *target, field_errors);
     for (auto& e : field_errors) errors.push_back(where + "." + e);
     if (Trim(target->label).empty()) errors.push_back(where + ".label can't be blank");
+    else if (SnakeCase(target->label).empty())
+      errors.push_back(where + ".label must contain a letter or a digit");
     if (!IsFieldType(target->field_type))
       errors.push_back(where + ".field_type '" + target->field_type +
                        "' is not one of Text, RichText, Heading, CheckBox, Number, Date, Embed, "
@@ -180,6 +182,9 @@ http::Response Get(Ctx& ctx) {
 
 http::Response Save(Ctx& ctx, bool create) {
   if (auto st = Require(ctx, Action::kAdmin, "asset layouts"); !st.ok()) return ErrorResponse(st);
+  if (ctx.caller.companies)
+    return ErrorResponse(Status::Forbidden(
+        "This API key is limited to specific companies; asset layouts are shared by all"));
   std::optional<int64_t> id;
   if (!create) {
     auto pid = ctx.PathId();
@@ -191,7 +196,7 @@ http::Response Save(Ctx& ctx, bool create) {
   auto out = ctx.store.Write([&](store::Tx& tx) -> Result<json::object> {
     AssetLayout layout;
     if (id) {
-      auto l = tx.Repo<AssetLayout>().Get(*id);
+      auto l = tx.Repo<AssetLayout>().Lock(*id);
       if (!l.ok()) return l.status();
       layout = *l;
     }

@@ -131,9 +131,33 @@ std::optional<std::string> NormaliseValue(const LayoutField& f, const json::valu
   return AsText(v);
 }
 
+// Confidential Text (field type Password) values are stored sealed with the master key, as
+// {"sealed": "v1:..."}: never in plain text, never in the search index (which takes only text
+// values) and shown only to keys with password access.
+json::value StoredValue(const Ctx& ctx, const LayoutField& f, const std::string& v) {
+  if (f.field_type == "Password") return json::object{{"sealed", ctx.cipher.Seal(v)}};
+  return json::value(v);
+}
+
+const json::string* SealedText(const json::value& v) {
+  if (!v.is_object()) return nullptr;
+  const auto* s = v.as_object().if_contains("sealed");
+  return s && s->is_string() ? &s->as_string() : nullptr;
+}
+
+// The value as the client may see it: sealed values opened with `reveal`, or null without it.
+json::value Shown(const json::value& v, const Cipher* reveal) {
+  const json::string* sealed = SealedText(v);
+  if (!sealed) return v;
+  if (!reveal) return nullptr;
+  auto plain = reveal->Open(std::string_view(sealed->data(), sealed->size()));
+  return plain.ok() ? json::value(*plain) : json::value(nullptr);
+}
+
 // Applies `custom_fields` from the body to the asset's stored values.
-Status ApplyCustomFields(const json::object& body, const std::vector<LayoutField>& fields,
-                         Asset& asset, bool creating, std::vector<std::string>& errors) {
+Status ApplyCustomFields(const Ctx& ctx, const json::object& body,
+                         const std::vector<LayoutField>& fields, Asset& asset, bool creating,
+                         std::vector<std::string>& errors) {
   boost::system::error_code ec;
   json::value stored = json::parse(asset.field_values, ec);
   if (ec || !stored.is_object()) stored = json::object();
@@ -165,7 +189,7 @@ Status ApplyCustomFields(const json::object& body, const std::vector<LayoutField
         if (!v) continue;
         std::string fid = std::to_string(it->id);
         if (v->empty()) values.erase(fid);
-        else values[fid] = *v;
+        else values[fid] = StoredValue(ctx, *it, *v);
       }
     }
     if (!unknown.empty()) {
@@ -199,7 +223,9 @@ struct RenderCache {
     for (const auto& a : assets) {
       if (!company_names.count(a.company_id)) company_ids.emplace_back(a.company_id);
       if (layouts.count(a.asset_layout_id)) continue;
-      if (auto hit = ctx.layouts ? ctx.layouts->Get(a.asset_layout_id, version) : nullptr) {
+      // Inside a transaction that has written, the tables may differ from any cached version.
+      bool cacheable = ctx.layouts && tx.writes().tables().empty();
+      if (auto hit = cacheable ? ctx.layouts->Get(a.asset_layout_id, version) : nullptr) {
         layouts[hit->layout.id] = hit->layout;
         fields[hit->layout.id] = hit->fields;
       } else {
@@ -232,7 +258,9 @@ struct RenderCache {
 };
 
 // Writes an asset as the API shows it.
-void WriteAsset(JsonWriter& w, const std::string& base, const Asset& a, RenderCache& cache) {
+// reveal: the cipher to open Confidential Text values with, or null to show them as null.
+void WriteAsset(JsonWriter& w, const std::string& base, const Asset& a, RenderCache& cache,
+                const Cipher* reveal) {
   w.BeginObject();
   WriteColumns(w, a, {"field_values"});
   w.Field("company_name", cache.company_names[a.company_id]);
@@ -253,7 +281,7 @@ void WriteAsset(JsonWriter& w, const std::string& base, const Asset& a, RenderCa
     w.Field("label", f.label);
     const json::value* v = values ? values->if_contains(std::to_string(f.id)) : nullptr;
     w.Key("value");
-    if (v) w.Raw(json::serialize(*v));
+    if (v) w.Raw(json::serialize(Shown(*v, reveal)));
     else w.Null();
     w.Field("position", f.position);
     w.EndObject();
@@ -262,18 +290,17 @@ void WriteAsset(JsonWriter& w, const std::string& base, const Asset& a, RenderCa
   w.EndObject();
 }
 
-json::object AssetJson(const Ctx& ctx, const Asset& a, RenderCache& cache) {
+// reveal: show Confidential Text values (only to keys with password access; never in logs).
+Result<json::object> RenderOne(store::Tx& tx, const Ctx& ctx, const Asset& a, bool reveal) {
+  RenderCache cache;
+  CAIRN_RETURN_IF_ERROR(cache.Load(tx, ctx, {a}));
   std::string text;
   JsonWriter w(text);
-  WriteAsset(w, BaseUrl(ctx), a, cache);
+  WriteAsset(w, BaseUrl(ctx), a, cache, reveal ? &ctx.cipher : nullptr);
   return json::parse(text).as_object();
 }
 
-Result<json::object> RenderOne(store::Tx& tx, const Ctx& ctx, const Asset& a) {
-  RenderCache cache;
-  CAIRN_RETURN_IF_ERROR(cache.Load(tx, ctx, {a}));
-  return AssetJson(ctx, a, cache);
-}
+bool Reveal(const Ctx& ctx) { return ctx.caller.key.password_access; }
 
 http::Response ListAssets(Ctx& ctx, std::optional<int64_t> company_id) {
   auto paging = ParsePaging(ctx);
@@ -314,7 +341,8 @@ http::Response ListAssets(Ctx& ctx, std::optional<int64_t> company_id) {
     w.BeginObject();
     w.Key("assets");
     w.BeginArray();
-    for (const auto& a : *rows) WriteAsset(w, base, a, cache);
+    const Cipher* reveal = Reveal(ctx) ? &ctx.cipher : nullptr;
+    for (const auto& a : *rows) WriteAsset(w, base, a, cache, reveal);
     w.EndArray();
     w.EndObject();
     return body;
@@ -324,14 +352,14 @@ http::Response ListAssets(Ctx& ctx, std::optional<int64_t> company_id) {
 }
 
 // Loads the asset at /companies/{company_id}/assets/{id}, checking it belongs to that company.
-Result<Asset> LoadAsset(store::Tx& tx, const Ctx& ctx) {
+Result<Asset> LoadAsset(store::Tx& tx, const Ctx& ctx, bool lock = false) {
   auto cid = ctx.PathId("company_id");
   if (!cid.ok()) return cid.status();
   auto id = ctx.PathId("id");
   if (!id.ok()) return id.status();
   auto company = VisibleCompany(tx, ctx, *cid);
   if (!company.ok()) return company.status();
-  auto a = tx.Repo<Asset>().Get(*id);
+  auto a = lock ? tx.Repo<Asset>().Lock(*id) : tx.Repo<Asset>().Get(*id);
   if (!a.ok()) return a.status();
   if (a->company_id != *cid) return Status::NotFound("Asset not found");
   return a;
@@ -341,7 +369,7 @@ http::Response GetAsset(Ctx& ctx) {
   auto out = ctx.store.Read([&](store::Tx& tx) -> Result<json::object> {
     auto a = LoadAsset(tx, ctx);
     if (!a.ok()) return a.status();
-    return RenderOne(tx, ctx, *a);
+    return RenderOne(tx, ctx, *a, Reveal(ctx));
   });
   if (!out.ok()) return ErrorResponse(out.status());
   return JsonResponse(200, Wrap("asset", std::move(*out)));
@@ -373,16 +401,16 @@ http::Response CreateAsset(Ctx& ctx) {
                                          " is not an asset layout"});
     auto fields = LayoutFields(tx, a.asset_layout_id);
     if (!fields.ok()) return fields.status();
-    CAIRN_RETURN_IF_ERROR(ApplyCustomFields(*body, *fields, a, true, errors));
+    CAIRN_RETURN_IF_ERROR(ApplyCustomFields(ctx, *body, *fields, a, true, errors));
     if (!errors.empty()) return Validation(std::move(errors));
     auto created = tx.Repo<Asset>().Insert(a);
     if (!created.ok()) return created.status();
-    auto j = RenderOne(tx, ctx, *created);
-    if (!j.ok()) return j.status();
+    auto logged = RenderOne(tx, ctx, *created, false);
+    if (!logged.ok()) return logged.status();
     CAIRN_RETURN_IF_ERROR(LogActivity(tx, ctx,
                                       {"created", "Asset", created->id, created->name,
-                                       company->id, company->name, Diff({}, *j)}));
-    return j;
+                                       company->id, company->name, Diff({}, *logged)}));
+    return Reveal(ctx) ? RenderOne(tx, ctx, *created, true) : logged;
   });
   if (!out.ok()) return ErrorResponse(out.status());
   return JsonResponse(200, Wrap("asset", std::move(*out)));
@@ -392,20 +420,23 @@ http::Response ChangeAsset(Ctx& ctx, const std::string& action,
                            const std::function<Status(store::Tx&, Asset&)>& change) {
   if (auto st = Require(ctx, Action::kWrite, "assets"); !st.ok()) return ErrorResponse(st);
   auto out = ctx.store.Write([&](store::Tx& tx) -> Result<json::object> {
-    auto a = LoadAsset(tx, ctx);
+    auto a = LoadAsset(tx, ctx, /*lock=*/true);
     if (!a.ok()) return a.status();
-    auto before = RenderOne(tx, ctx, *a);
+    // The log compares renderings without Confidential Text values.
+    auto before = RenderOne(tx, ctx, *a, false);
     if (!before.ok()) return before.status();
     CAIRN_RETURN_IF_ERROR(change(tx, *a));
     auto saved = tx.Repo<Asset>().Update(*a);
     if (!saved.ok()) return saved.status();
-    auto j = RenderOne(tx, ctx, *saved);
-    if (!j.ok()) return j.status();
+    auto logged = RenderOne(tx, ctx, *saved, false);
+    if (!logged.ok()) return logged.status();
+    const auto* company_name = logged->if_contains("company_name");
     CAIRN_RETURN_IF_ERROR(LogActivity(
         tx, ctx,
         {action, "Asset", saved->id, saved->name, saved->company_id,
-         std::string((*j)["company_name"].as_string()), Diff(*before, *j)}));
-    return j;
+         company_name && company_name->is_string() ? std::string(company_name->as_string()) : "",
+         Diff(*before, *logged)}));
+    return Reveal(ctx) ? RenderOne(tx, ctx, *saved, true) : logged;
   });
   if (!out.ok()) return ErrorResponse(out.status());
   return JsonResponse(200, Wrap("asset", std::move(*out)));
@@ -425,7 +456,7 @@ http::Response UpdateAsset(Ctx& ctx) {
     ValidateBasics(a, errors);
     auto fields = LayoutFields(tx, a.asset_layout_id);
     if (!fields.ok()) return fields.status();
-    CAIRN_RETURN_IF_ERROR(ApplyCustomFields(*body, *fields, a, false, errors));
+    CAIRN_RETURN_IF_ERROR(ApplyCustomFields(ctx, *body, *fields, a, false, errors));
     if (!errors.empty()) return Validation(std::move(errors));
     return Status::Ok();
   });
@@ -469,10 +500,11 @@ http::Response MoveLayout(Ctx& ctx) {
         if (match->field_type != f.field_type) {
           // The value must fit the target field's type ("true" from a CheckBox into Text is
           // fine, "fast" from Text into a Number is not).
-          auto converted = NormaliseValue(*match, *v, errors);
+          json::value plain = Shown(*v, &ctx.cipher);
+          auto converted = NormaliseValue(*match, plain, errors);
           if (!converted) continue;
           if (converted->empty()) continue;
-          moved[std::to_string(target_field)] = *converted;
+          moved[std::to_string(target_field)] = StoredValue(ctx, *match, *converted);
           continue;
         }
       } else {
@@ -502,7 +534,7 @@ http::Response MoveLayout(Ctx& ctx) {
 http::Response DeleteAsset(Ctx& ctx) {
   if (auto st = Require(ctx, Action::kDelete, "assets"); !st.ok()) return ErrorResponse(st);
   auto st = ctx.store.Write([&](store::Tx& tx) -> Status {
-    auto a = LoadAsset(tx, ctx);
+    auto a = LoadAsset(tx, ctx, /*lock=*/true);
     if (!a.ok()) return a.status();
     CAIRN_RETURN_IF_ERROR(DeleteRelationsOf(tx, "Asset", a->id));
     CAIRN_RETURN_IF_ERROR(tx.Repo<Asset>().Delete(a->id));

@@ -38,10 +38,13 @@ Result<std::map<int64_t, std::string>> ParentNames(store::Tx& tx,
   return names;
 }
 
-Status Validate(store::Tx& tx, const Ctx& ctx, const Company& c, std::vector<std::string> errors) {
+// previous_parent: the stored parent, which is not checked again (a scoped key may keep a parent
+// it cannot see).
+Status Validate(store::Tx& tx, const Ctx& ctx, const Company& c, std::vector<std::string> errors,
+                std::optional<int64_t> previous_parent = std::nullopt) {
   if (Trim(c.name).empty()) errors.push_back("name can't be blank");
   if (c.name.size() > 255) errors.push_back("name is too long (maximum is 255 characters)");
-  if (c.parent_company_id) {
+  if (c.parent_company_id && c.parent_company_id != previous_parent) {
     if (*c.parent_company_id == c.id && c.id != 0)
       errors.push_back("parent_company_id cannot be the company itself");
     else if (!VisibleCompany(tx, ctx, *c.parent_company_id).ok())
@@ -166,11 +169,11 @@ http::Response Change(Ctx& ctx, const std::string& action,
   auto id = ctx.PathId();
   if (!id.ok()) return ErrorResponse(id.status());
   auto out = ctx.store.Write([&](store::Tx& tx) -> Result<json::object> {
-    auto c = VisibleCompany(tx, ctx, *id);
+    auto c = VisibleCompany(tx, ctx, *id, /*lock=*/true);
     if (!c.ok()) return c.status();
     Company before = *c;
     CAIRN_RETURN_IF_ERROR(change(*c));
-    CAIRN_RETURN_IF_ERROR(Validate(tx, ctx, *c, {}));
+    CAIRN_RETURN_IF_ERROR(Validate(tx, ctx, *c, {}, before.parent_company_id));
     auto saved = tx.Repo<Company>().Update(*c);
     if (!saved.ok()) return saved.status();
     CAIRN_RETURN_IF_ERROR(LogActivity(tx, ctx,
@@ -259,7 +262,7 @@ http::Response Delete(Ctx& ctx) {
   auto id = ctx.PathId();
   if (!id.ok()) return ErrorResponse(id.status());
   auto st = ctx.store.Write([&](store::Tx& tx) -> Status {
-    auto c = VisibleCompany(tx, ctx, *id);
+    auto c = VisibleCompany(tx, ctx, *id, /*lock=*/true);
     if (!c.ok()) return c.status();
     CAIRN_RETURN_IF_ERROR(DeleteCompanyTree(tx, *id));
     return LogActivity(tx, ctx, {"deleted", "Company", c->id, c->name, c->id, c->name, {}});

@@ -359,7 +359,7 @@ Status LogActivity(store::Tx& tx, const Ctx& ctx, const Activity& a) {
   l.company_name = a.company_name;
   l.details = json::serialize(a.details);
   l.ip_address = ctx.req.remote_ip;
-  if (auto ua = ctx.req.Header("User-Agent")) l.agent_string = std::string(ua->substr(0, 500));
+  if (auto ua = ctx.req.Header("User-Agent")) l.agent_string = std::string(TruncateUtf8(*ua, 500));
   l.app_type = "api";
   return tx.Repo<ActivityLog>().Insert(l).status();
 }
@@ -389,9 +389,9 @@ Status DeleteRelationsOf(store::Tx& tx, const std::string& type, int64_t id) {
   return Status::Ok();
 }
 
-Result<Company> VisibleCompany(store::Tx& tx, const Ctx& ctx, int64_t id) {
+Result<Company> VisibleCompany(store::Tx& tx, const Ctx& ctx, int64_t id, bool lock) {
   if (!ctx.caller.SeesCompany(id)) return Status::NotFound("Company not found");
-  return tx.Repo<Company>().Get(id);
+  return lock ? tx.Repo<Company>().Lock(id) : tx.Repo<Company>().Get(id);
 }
 
 std::string BaseUrl(const Ctx& ctx) {

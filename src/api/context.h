@@ -131,7 +131,8 @@ json::object Diff(const json::object& before, const json::object& after);
 Status DeleteRelationsOf(store::Tx& tx, const std::string& type, int64_t id);
 
 // Looks up a company the caller may see; NotFound "Company not found" otherwise.
-Result<Company> VisibleCompany(store::Tx& tx, const Ctx& ctx, int64_t id);
+// With lock, the row is locked for a change (see store::Repository::Lock).
+Result<Company> VisibleCompany(store::Tx& tx, const Ctx& ctx, int64_t id, bool lock = false);
 
 std::string BaseUrl(const Ctx& ctx);
 

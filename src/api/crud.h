@@ -112,7 +112,7 @@ class Crud {
     auto body = ParseBody(ctx, s_->singular);
     if (!body.ok()) return ErrorResponse(body.status());
     auto out = ctx.store.Write([&](store::Tx& tx) -> Result<json::object> {
-      auto r = Load(tx, ctx);
+      auto r = Load(tx, ctx, /*lock=*/true);
       if (!r.ok()) return r.status();
       json::object before = s_->render(tx, ctx, *r);
       std::vector<std::string> errors;
@@ -147,7 +147,7 @@ class Crud {
   http::Response Delete(Ctx& ctx) const {
     if (auto st = Gate(ctx, Action::kDelete); !st.ok()) return ErrorResponse(st);
     auto st = ctx.store.Write([&](store::Tx& tx) -> Status {
-      auto r = Load(tx, ctx);
+      auto r = Load(tx, ctx, /*lock=*/true);
       if (!r.ok()) return r.status();
       if (s_->before_delete) CAIRN_RETURN_IF_ERROR(s_->before_delete(tx, *r));
       CAIRN_RETURN_IF_ERROR(DeleteRelationsOf(tx, std::string(T::Schema().model), r->id));
@@ -185,10 +185,11 @@ class Crud {
     return Require(ctx, a, s_->rights);
   }
 
-  Result<T> Load(store::Tx& tx, const Ctx& ctx) const {
+  // lock: the caller is about to change the row (see Repository::Lock).
+  Result<T> Load(store::Tx& tx, const Ctx& ctx, bool lock = false) const {
     auto id = ctx.PathId();
     if (!id.ok()) return id.status();
-    auto r = tx.Repo<T>().Get(*id);
+    auto r = lock ? tx.Repo<T>().Lock(*id) : tx.Repo<T>().Get(*id);
     if (!r.ok()) return r.status();
     auto company = s_->company(*r);
     if (company ? !ctx.caller.SeesCompany(company) : !ctx.caller.SeesGlobal())
@@ -219,7 +220,13 @@ class Crud {
       auto c = tx.Repo<Company>().Get(*company);
       if (c.ok()) company_name = c->name;
     }
-    if (s_->passwords) details.erase("password"), details.erase("otp_secret");
+    // For passwords the log says which fields changed, never their values: the log is readable
+    // by keys that may not read passwords.
+    if (s_->passwords) {
+      json::array changed;
+      for (const auto& kv : details) changed.emplace_back(kv.key());
+      details = json::object{{"changed", std::move(changed)}};
+    }
     return LogActivity(tx, ctx,
                        {action, std::string(T::Schema().model), row.id, s_->name(row), company,
                         company_name, std::move(details)});

@@ -38,8 +38,10 @@ Status Apply(store::Tx& tx, const Ctx& ctx, const json::object& body, AssetPassw
   }
   if (p.password_folder_id) {
     auto f = tx.Repo<Folder>().Get(*p.password_folder_id);
-    if (!f.ok()) errors.push_back("password_folder_id " + std::to_string(*p.password_folder_id) +
-                                  " is not a folder");
+    // The folder must be the password's company's (or a shared one), never another company's.
+    if (!f.ok() || (f->company_id && *f->company_id != p.company_id))
+      errors.push_back("password_folder_id " + std::to_string(*p.password_folder_id) +
+                       " is not a folder of company " + std::to_string(p.company_id));
   }
   return Status::Ok();
 }

@@ -45,7 +45,8 @@ std::string SnakeCase(std::string_view label) {
   std::string out;
   bool pending_sep = false;
   for (char c : label) {
-    if (IsAlnum(c)) {
+    // Bytes of non-ASCII characters count as letters, so "Größe" and "Grüße" stay apart.
+    if (IsAlnum(c) || static_cast<unsigned char>(c) >= 0x80) {
       if (pending_sep && !out.empty()) out += '_';
       pending_sep = false;
       out += Lower(c);
@@ -101,6 +102,14 @@ std::string StripHtml(std::string_view html) {
     }
   }
   return out;
+}
+
+std::string_view TruncateUtf8(std::string_view s, size_t max_bytes) {
+  if (s.size() <= max_bytes) return s;
+  size_t n = max_bytes;
+  // Step back over continuation bytes (10xxxxxx) to the start of the character that was cut.
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  return s.substr(0, n);
 }
 
 std::string HexEncode(std::string_view bytes) {

@@ -12,8 +12,9 @@ std::string_view Trim(std::string_view s);
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 std::vector<std::string> Split(std::string_view s, char sep);  // keeps empty parts
 
-// A field label as a custom_fields key: lower-cased, each run of characters other than ASCII
-// letters and digits turned into one "_", no "_" at either end ("IP Address" -> "ip_address").
+// A field label as a custom_fields key: ASCII lower-cased, each run of characters other than
+// letters and digits (ASCII or not) turned into one "_", no "_" at either end ("IP Address" ->
+// "ip_address", "Größe" -> "größe"). Non-ASCII letters keep their case.
 std::string SnakeCase(std::string_view label);
 
 // A URL-safe slug from a name plus a suffix that keeps it unique ("Acme Ltd", "3f9a1c" ->
@@ -22,6 +23,9 @@ std::string Slugify(std::string_view name, std::string_view suffix);
 
 // Text without HTML tags or entities, for indexing article content.
 std::string StripHtml(std::string_view html);
+
+// At most max_bytes of s, cut before a UTF-8 character rather than inside one.
+std::string_view TruncateUtf8(std::string_view s, size_t max_bytes);
 
 // Lower-case hex of bytes.
 std::string HexEncode(std::string_view bytes);

@@ -10,6 +10,10 @@ TEST(Text, SnakeCaseMatchesHuduClients) {
   EXPECT_EQ(SnakeCase("  Operating System (OS) "), "operating_system_os");
   EXPECT_EQ(SnakeCase("Warranty-Expiry Date"), "warranty_expiry_date");
   EXPECT_EQ(SnakeCase("os"), "os");
+  EXPECT_EQ(SnakeCase("Größe"), "größe");
+  EXPECT_NE(SnakeCase("Größe"), SnakeCase("Grüße"));
+  EXPECT_EQ(SnakeCase("Пароль"), "Пароль");
+  EXPECT_EQ(SnakeCase("--"), "");
 }
 
 TEST(Text, SlugifyKeepsAsciiWordsAndTheSuffix) {
@@ -25,6 +29,14 @@ TEST(Text, StripHtmlLeavesText) {
 TEST(Text, SplitKeepsEmptyParts) {
   EXPECT_EQ(Split("a,,b", ','), (std::vector<std::string>{"a", "", "b"}));
   EXPECT_EQ(Split("", ','), (std::vector<std::string>{""}));
+}
+
+TEST(Text, TruncateUtf8KeepsWholeCharacters) {
+  EXPECT_EQ(TruncateUtf8("abc", 5), "abc");
+  EXPECT_EQ(TruncateUtf8("abc", 2), "ab");
+  EXPECT_EQ(TruncateUtf8("a\xc3\xa9z", 2), "a");       // é is two bytes
+  EXPECT_EQ(TruncateUtf8("a\xc3\xa9z", 3), "a\xc3\xa9");
+  EXPECT_EQ(TruncateUtf8("\xf0\x9f\x98\x80!", 3), "");  // a four-byte emoji
 }
 
 TEST(Text, CaseHelpers) {

@@ -127,6 +127,10 @@ Status AppendWhere(Dialect d, const Query& q, std::string& sql, std::vector<Valu
         }
         sql += ")";
         break;
+      case Op::kNe:
+        sql += c + " <> ?";
+        params.push_back(one());
+        break;
       case Op::kIsNull:
         sql += c + " IS NULL";
         break;
@@ -192,6 +196,31 @@ Result<T> Repository<T>::Get(int64_t id) {
   if (!rows.ok()) return rows.status();
   if (rows->empty()) return Status::NotFound(NotFoundMessage<T>());
   return FromRow<T>((*rows)[0]);
+}
+
+template <class T>
+Result<T> Repository<T>::Lock(int64_t id) {
+  if (conn_.dialect() == Dialect::kSqlite) return Get(id);
+  Value p[] = {id};
+  auto rows = conn_.Query(Sql<T>::Of().get + " FOR UPDATE", p);
+  if (!rows.ok()) return rows.status();
+  if (rows->empty()) return Status::NotFound(NotFoundMessage<T>());
+  return FromRow<T>((*rows)[0]);
+}
+
+template <class T>
+Status Repository<T>::SetColumn(int64_t id, std::string_view column, const Value& value) {
+  const auto* col = T::Schema().Find(column);
+  if (!col || col->type == ColType::kId)
+    return Status::Invalid("unknown column " + std::string(column));
+  Value p[] = {value, id};
+  MarkWritten();
+  auto n = conn_.Execute(
+      "UPDATE " + std::string(T::Schema().table) + " SET " + std::string(col->name) + " = ? WHERE id = ?",
+      p);
+  if (!n.ok()) return n.status();
+  if (*n == 0) return Status::NotFound(NotFoundMessage<T>());
+  return Status::Ok();
 }
 
 template <class T>

@@ -34,6 +34,7 @@ enum class Op {
   kLe,        // column <= value
   kIn,        // column IN (values...); an empty list matches nothing
   kIsNull,    // column IS NULL
+  kNe,        // column <> value (NULLs do not match)
 };
 
 struct Condition {
@@ -92,6 +93,13 @@ class Repository {
 
   // NotFound "<Model> not found".
   Result<T> Get(int64_t id);
+  // Get for a row the transaction is about to change: on PostgreSQL the row stays locked until
+  // the transaction ends (SELECT ... FOR UPDATE), so two writers cannot both read the old row and
+  // the later silently undo the earlier. SQLite runs one writer at a time, so it is a plain Get.
+  Result<T> Lock(int64_t id);
+  // Sets one column of one row, nothing else (updated_at included). NotFound when the id does not
+  // exist; InvalidArgument for a column the schema does not have.
+  Status SetColumn(int64_t id, std::string_view column, const Value& value);
   // Assigns id, created_at and updated_at (the current time unless the row sets them), and a
   // slug when the record has one and it is empty. Returns the stored row.
   Result<T> Insert(T row);
@@ -208,7 +216,16 @@ class Store {
     Lease lease(*this);
     if (auto st = lease.conn->Begin(true); !st.ok()) return st;
     Tx tx(*lease.conn, *clock_);
-    auto result = fn(tx);
+    // Nothing here should throw; if something does, the connection must not go back to the pool
+    // inside an open transaction.
+    std::optional<std::invoke_result_t<F, Tx&>> attempt;
+    try {
+      attempt.emplace(fn(tx));
+    } catch (const std::exception& e) {
+      (void)lease.conn->Rollback();
+      return Status::Internal("unexpected exception in a write", e.what());
+    }
+    auto result = std::move(*attempt);
     if (!result.ok()) {
       (void)lease.conn->Rollback();
       return result;

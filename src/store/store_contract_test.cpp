@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <thread>
 #include <cstdlib>
 #include <filesystem>
 #include <random>
@@ -420,6 +422,52 @@ TYPED_TEST(StoreContract, TableVersionsMoveOnlyOnCommittedWrites) {
   auto read = this->store_->Read([&](Tx& tx) { return tx.Repo<Company>().Count(Query()); });
   EXPECT_TRUE(read.ok());
   EXPECT_EQ(this->store_->TableVersion("companies"), after);
+}
+
+TYPED_TEST(StoreContract, SetColumnChangesOneColumnOnly) {
+  Company c = this->MakeCompany("Narrow");
+  this->clock_.Advance(1000);
+  auto st = this->store_->Write([&](Tx& tx) {
+    return tx.Repo<Company>().SetColumn(c.id, "city", Value(std::string("York")));
+  });
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  auto back = this->store_->Read([&](Tx& tx) { return tx.Repo<Company>().Get(c.id); });
+  EXPECT_EQ(back->city, "York");
+  EXPECT_EQ(back->name, "Narrow");
+  EXPECT_EQ(back->updated_at, c.updated_at);
+  auto bad = this->store_->Write([&](Tx& tx) {
+    return tx.Repo<Company>().SetColumn(c.id, "city = 'x', name", Value(std::string("y")));
+  });
+  EXPECT_EQ(bad.code(), Code::kInvalidArgument);
+  auto missing = this->store_->Write([&](Tx& tx) {
+    return tx.Repo<Company>().SetColumn(987654, "city", Value(std::string("y")));
+  });
+  EXPECT_EQ(missing.code(), Code::kNotFound);
+}
+
+// Two writers that each read a row and write it back: the second must see the first's change
+// (Lock holds the row on PostgreSQL; SQLite runs one writer at a time).
+TYPED_TEST(StoreContract, LockedReadsDoNotLoseUpdates) {
+  Company c = this->MakeCompany("Contended");
+  auto append = [&](const std::string& suffix, int hold_ms) {
+    return this->store_->Write([&](Tx& tx) -> Status {
+      auto row = tx.Repo<Company>().Lock(c.id);
+      if (!row.ok()) return row.status();
+      std::this_thread::sleep_for(std::chrono::milliseconds(hold_ms));
+      row->notes += suffix;
+      return tx.Repo<Company>().Update(*row).status();
+    });
+  };
+  Status first, second;
+  std::thread a([&] { first = append("A", 150); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(40));
+  std::thread b([&] { second = append("B", 0); });
+  a.join();
+  b.join();
+  EXPECT_TRUE(first.ok()) << first.ToString();
+  EXPECT_TRUE(second.ok()) << second.ToString();
+  auto back = this->store_->Read([&](Tx& tx) { return tx.Repo<Company>().Get(c.id); });
+  EXPECT_EQ(back->notes, "AB");
 }
 
 TYPED_TEST(StoreContract, ConcurrentWritersAllLand) {

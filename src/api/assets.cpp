@@ -291,13 +291,20 @@ void WriteAsset(JsonWriter& w, const std::string& base, const Asset& a, RenderCa
 }
 
 // reveal: show Confidential Text values (only to keys with password access; never in logs).
-Result<json::object> RenderOne(store::Tx& tx, const Ctx& ctx, const Asset& a, bool reveal) {
-  RenderCache cache;
+// `cache` may be shared by the renderings of one request, so that they read each company and
+// layout once.
+Result<json::object> RenderOne(store::Tx& tx, const Ctx& ctx, const Asset& a, bool reveal,
+                               RenderCache& cache) {
   CAIRN_RETURN_IF_ERROR(cache.Load(tx, ctx, {a}));
   std::string text;
   JsonWriter w(text);
   WriteAsset(w, BaseUrl(ctx), a, cache, reveal ? &ctx.cipher : nullptr);
   return json::parse(text).as_object();
+}
+
+Result<json::object> RenderOne(store::Tx& tx, const Ctx& ctx, const Asset& a, bool reveal) {
+  RenderCache cache;
+  return RenderOne(tx, ctx, a, reveal, cache);
 }
 
 bool Reveal(const Ctx& ctx) { return ctx.caller.key.password_access; }
@@ -405,12 +412,17 @@ http::Response CreateAsset(Ctx& ctx) {
     if (!errors.empty()) return Validation(std::move(errors));
     auto created = tx.Repo<Asset>().Insert(a);
     if (!created.ok()) return created.status();
-    auto logged = RenderOne(tx, ctx, *created, false);
+    // Everything the rendering needs is at hand already.
+    RenderCache cache;
+    cache.company_names[company->id] = company->name;
+    cache.layouts[layout->id] = *layout;
+    cache.fields[layout->id] = *fields;
+    auto logged = RenderOne(tx, ctx, *created, false, cache);
     if (!logged.ok()) return logged.status();
     CAIRN_RETURN_IF_ERROR(LogActivity(tx, ctx,
                                       {"created", "Asset", created->id, created->name,
                                        company->id, company->name, Diff({}, *logged)}));
-    return Reveal(ctx) ? RenderOne(tx, ctx, *created, true) : logged;
+    return Reveal(ctx) ? RenderOne(tx, ctx, *created, true, cache) : logged;
   });
   if (!out.ok()) return ErrorResponse(out.status());
   return JsonResponse(200, Wrap("asset", std::move(*out)));
@@ -423,12 +435,16 @@ http::Response ChangeAsset(Ctx& ctx, const std::string& action,
     auto a = LoadAsset(tx, ctx, /*lock=*/true);
     if (!a.ok()) return a.status();
     // The log compares renderings without Confidential Text values.
-    auto before = RenderOne(tx, ctx, *a, false);
+    RenderCache cache;
+    auto before = RenderOne(tx, ctx, *a, false, cache);
     if (!before.ok()) return before.status();
+    int64_t layout_before = a->asset_layout_id;
     CAIRN_RETURN_IF_ERROR(change(tx, *a));
     auto saved = tx.Repo<Asset>().Update(*a);
     if (!saved.ok()) return saved.status();
-    auto logged = RenderOne(tx, ctx, *saved, false);
+    // A move may have added fields to the target layout: read it afresh then.
+    if (saved->asset_layout_id != layout_before) cache = RenderCache();
+    auto logged = RenderOne(tx, ctx, *saved, false, cache);
     if (!logged.ok()) return logged.status();
     const auto* company_name = logged->if_contains("company_name");
     CAIRN_RETURN_IF_ERROR(LogActivity(
@@ -436,7 +452,7 @@ http::Response ChangeAsset(Ctx& ctx, const std::string& action,
         {action, "Asset", saved->id, saved->name, saved->company_id,
          company_name && company_name->is_string() ? std::string(company_name->as_string()) : "",
          Diff(*before, *logged)}));
-    return Reveal(ctx) ? RenderOne(tx, ctx, *saved, true) : logged;
+    return Reveal(ctx) ? RenderOne(tx, ctx, *saved, true, cache) : logged;
   });
   if (!out.ok()) return ErrorResponse(out.status());
   return JsonResponse(200, Wrap("asset", std::move(*out)));

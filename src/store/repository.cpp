@@ -294,16 +294,26 @@ Result<int64_t> Repository<T>::DeleteWhere(const Query& q) {
 template <class T>
 Result<std::vector<T>> Repository<T>::List(const Query& q) {
   const auto& sch = T::Schema();
-  std::string sql = Sql<T>::Of().select;
-  std::vector<Value> params;
-  CAIRN_RETURN_IF_ERROR(AppendWhere<T>(conn_.dialect(), q, sql, params));
   if (!sch.Find(q.order_by)) return Status::Invalid("cannot order by " + q.order_by);
-  sql += " ORDER BY " + q.order_by + (q.descending ? " DESC" : "");
-  if (q.order_by != "id") sql += q.descending ? ", id DESC" : ", id";
-  if (q.limit >= 0) {
-    sql += " LIMIT ? OFFSET ?";
+  std::string order = " ORDER BY " + q.order_by + (q.descending ? " DESC" : "");
+  if (q.order_by != "id") order += q.descending ? ", id DESC" : ", id";
+  std::string where;
+  std::vector<Value> params;
+  CAIRN_RETURN_IF_ERROR(AppendWhere<T>(conn_.dialect(), q, where, params));
+  std::string sql;
+  if (q.limit >= 0 && q.offset > 0) {
+    // Skip the offset over ids only: an index answers that without reading the rows it skips,
+    // where a plain OFFSET reads every skipped row (page 400 of 25 would read 10,000 rows).
+    sql = Sql<T>::Of().select + " WHERE id IN (SELECT id FROM " + std::string(sch.table) + where +
+          order + " LIMIT ? OFFSET ?)" + order;
     params.push_back(q.limit);
     params.push_back(q.offset);
+  } else {
+    sql = Sql<T>::Of().select + where + order;
+    if (q.limit >= 0) {
+      sql += " LIMIT ?";
+      params.push_back(q.limit);
+    }
   }
   auto rows = conn_.Query(sql, params);
   if (!rows.ok()) return rows.status();

@@ -7,6 +7,7 @@
 //                       [--company ID]... [--allow-ip CIDR]...
 //   cairn apikey list | cairn apikey revoke ID
 #include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <csignal>
@@ -172,7 +173,10 @@ int Main(int argc, char** argv) {
   }
   if (cfg.db.empty()) cfg.db = cfg.data_dir + "/cairn.db";
   if (auto st = InitCrypto(); !st.ok()) return Fail(st);
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v", spdlog::pattern_time_type::utc);
+  // Logs go to standard error; standard output carries only what a script may read (the
+  // listening address, the first admin's credentials, command results).
+  spdlog::set_default_logger(spdlog::stderr_logger_mt("cairn"));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
 
   if (serve->parsed()) {
     api::ApiOptions api_options;

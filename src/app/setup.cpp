@@ -82,7 +82,11 @@ Result<Environment> OpenEnvironment(const Config& cfg) {
   return env;
 }
 
-Result<User> CreateUser(store::Store& store, const std::string& email, const std::string& role,
+namespace {
+
+// The user and key steps inside a caller's transaction, so that the first admin is made whole or
+// not at all.
+Result<User> InsertUser(store::Tx& tx, const std::string& email, const std::string& role,
                         const std::string& first_name, const std::string& last_name,
                         const std::string& password) {
   std::string e(Trim(email));
@@ -101,44 +105,62 @@ Result<User> CreateUser(store::Store& store, const std::string& email, const std
     if (!h.ok()) return h.status();
     u.password_hash = *h;
   }
-  auto r = store.Write([&](store::Tx& tx) { return tx.Repo<User>().Insert(u); });
+  auto r = tx.Repo<User>().Insert(u);
   if (!r.ok() && r.status().code() == Code::kConflict)
     return Status::Conflict("a user with the email " + e + " already exists");
   return r;
+}
+
+Result<std::string> InsertApiKey(store::Tx& tx, const std::string& user_email,
+                                 const std::string& name, bool password_access, bool destructive,
+                                 const std::vector<int64_t>& companies,
+                                 const std::vector<std::string>& allow_ips) {
+  if (Trim(name).empty()) return Status::Invalid("--name can't be blank");
+  auto user = tx.Repo<User>().FindFirst(
+      store::Query().Where("email", store::Op::kEqNoCase, user_email));
+  if (!user.ok()) return user.status();
+  if (!*user)
+    return Status::NotFound("no user has the email " + user_email +
+                            " (create it with: cairn user create)");
+  std::string ids;
+  for (int64_t c : companies) {
+    auto company = tx.Repo<Company>().Get(c);
+    if (!company.ok()) return Status::NotFound("--company " + std::to_string(c) + " is not a company");
+    ids += (ids.empty() ? "" : ",") + std::to_string(c);
+  }
+  std::string ips;
+  for (const auto& ip : allow_ips) ips += (ips.empty() ? "" : ",") + ip;
+  std::string key = GenerateApiKey();
+  ApiKey k;
+  k.user_id = (*user)->id;
+  k.name = std::string(Trim(name));
+  k.prefix = key.substr(0, 10);
+  k.key_hash = HashApiKey(key);
+  k.password_access = password_access;
+  k.destructive = destructive;
+  k.company_ids = ids;
+  k.allow_ips = ips;
+  CAIRN_RETURN_IF_ERROR(tx.Repo<ApiKey>().Insert(k).status());
+  return key;
+}
+
+}  // namespace
+
+Result<User> CreateUser(store::Store& store, const std::string& email, const std::string& role,
+                        const std::string& first_name, const std::string& last_name,
+                        const std::string& password) {
+  return store.Write([&](store::Tx& tx) {
+    return InsertUser(tx, email, role, first_name, last_name, password);
+  });
 }
 
 Result<std::string> CreateApiKey(store::Store& store, const std::string& user_email,
                                  const std::string& name, bool password_access, bool destructive,
                                  const std::vector<int64_t>& companies,
                                  const std::vector<std::string>& allow_ips) {
-  if (Trim(name).empty()) return Status::Invalid("--name can't be blank");
-  std::string key = GenerateApiKey();
-  auto st = store.Write([&](store::Tx& tx) -> Status {
-    auto user = tx.Repo<User>().FindFirst(
-        store::Query().Where("email", store::Op::kEqNoCase, user_email));
-    if (!user.ok()) return user.status();
-    if (!*user) return Status::NotFound("no user has the email " + user_email + " (create it with: cairn user create)");
-    std::string ids;
-    for (int64_t c : companies) {
-      auto company = tx.Repo<Company>().Get(c);
-      if (!company.ok()) return Status::NotFound("--company " + std::to_string(c) + " is not a company");
-      ids += (ids.empty() ? "" : ",") + std::to_string(c);
-    }
-    std::string ips;
-    for (const auto& ip : allow_ips) ips += (ips.empty() ? "" : ",") + ip;
-    ApiKey k;
-    k.user_id = (*user)->id;
-    k.name = std::string(Trim(name));
-    k.prefix = key.substr(0, 10);
-    k.key_hash = HashApiKey(key);
-    k.password_access = password_access;
-    k.destructive = destructive;
-    k.company_ids = ids;
-    k.allow_ips = ips;
-    return tx.Repo<ApiKey>().Insert(k).status();
+  return store.Write([&](store::Tx& tx) {
+    return InsertApiKey(tx, user_email, name, password_access, destructive, companies, allow_ips);
   });
-  if (!st.ok()) return st;
-  return key;
 }
 
 Result<std::string> ListApiKeys(store::Store& store) {
@@ -163,30 +185,34 @@ Result<std::string> ListApiKeys(store::Store& store) {
 
 Status RevokeApiKey(store::Store& store, int64_t id) {
   return store.Write([&](store::Tx& tx) -> Status {
-    auto k = tx.Repo<ApiKey>().Get(id);
-    if (!k.ok()) return Status::NotFound("there is no API key with id " + std::to_string(id));
-    k->revoked = true;
-    return tx.Repo<ApiKey>().Update(*k).status();
+    auto st = tx.Repo<ApiKey>().SetColumn(id, "revoked", Value(int64_t{1}));
+    if (st.code() == Code::kNotFound)
+      return Status::NotFound("there is no API key with id " + std::to_string(id));
+    return st;
   });
 }
 
 Result<FirstAdmin> EnsureFirstAdmin(store::Store& store, const std::string& data_dir) {
-  auto n = store.Read([](store::Tx& tx) { return tx.Repo<User>().Count(store::Query()); });
-  if (!n.ok()) return n.status();
   FirstAdmin fa;
-  if (*n > 0) return fa;
-  fa.created = true;
-  fa.email = "admin@cairn.local";
-  fa.password = RandomHex(12);
-  auto u = CreateUser(store, fa.email, "super_admin", "Cairn", "Admin", fa.password);
-  if (!u.ok()) return u.status();
-  auto key = CreateApiKey(store, fa.email, "first admin", true, true, {}, {});
-  if (!key.ok()) return key.status();
-  fa.api_key = *key;
-  fa.file = (fs::path(data_dir) / "initial-admin.txt").string();
-  CAIRN_RETURN_IF_ERROR(WritePrivateFile(
-      fa.file, "email: " + fa.email + "\npassword: " + fa.password + "\napi key: " + fa.api_key +
-                   "\n"));
+  // One transaction: two servers starting at once make one admin, and a failure anywhere
+  // (including writing the file) leaves no admin whose password nobody saw.
+  auto st = store.Write([&](store::Tx& tx) -> Status {
+    auto n = tx.Repo<User>().Count(store::Query());
+    if (!n.ok()) return n.status();
+    if (*n > 0) return Status::Ok();
+    fa.created = true;
+    fa.email = "admin@cairn.local";
+    fa.password = RandomHex(12);
+    auto u = InsertUser(tx, fa.email, "super_admin", "Cairn", "Admin", fa.password);
+    if (!u.ok()) return u.status();
+    auto key = InsertApiKey(tx, fa.email, "first admin", true, true, {}, {});
+    if (!key.ok()) return key.status();
+    fa.api_key = *key;
+    fa.file = (fs::path(data_dir) / "initial-admin.txt").string();
+    return WritePrivateFile(fa.file, "email: " + fa.email + "\npassword: " + fa.password +
+                                         "\napi key: " + fa.api_key + "\n");
+  });
+  if (!st.ok()) return st;
   return fa;
 }
 

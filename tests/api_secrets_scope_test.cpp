@@ -144,7 +144,7 @@ TEST_P(SecretsAndScopeTest, NonAsciiLabelsAreDistinctKeys) {
       json::object{{"asset", json::object{{"name", Unique("Acct")},
                                           {"asset_layout_id", layout.at("id")},
                                           {"custom_fields", json::array{
-                                              json::object{{"Логин", "ivan"}},
+                                              json::object{{"логин", "ivan"}},
                                               json::object{{"größe", "XL"}}}}}}});
   ASSERT_EQ(created.status, 200) << created.Describe();
   auto values = FieldValues(created.At("asset"));

@@ -41,18 +41,72 @@ std::vector<std::string> Split(std::string_view s, char sep) {
   return out;
 }
 
+namespace {
+
+// The lower-case letter of an upper-case one in Latin-1, Latin Extended-A, Greek and Cyrillic;
+// other code points unchanged.
+char32_t LowerCodePoint(char32_t c) {
+  if (c < 0x80) return (c >= 'A' && c <= 'Z') ? c + 0x20 : c;
+  if (c >= 0xC0 && c <= 0xDE && c != 0xD7) return c + 0x20;
+  if ((c >= 0x100 && c <= 0x12F) || (c >= 0x132 && c <= 0x137) || (c >= 0x14A && c <= 0x177))
+    return (c % 2 == 0) ? c + 1 : c;
+  if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E)) return (c % 2 == 1) ? c + 1 : c;
+  if (c == 0x178) return 0xFF;
+  if (c >= 0x391 && c <= 0x3A9 && c != 0x3A2) return c + 0x20;
+  if (c >= 0x410 && c <= 0x42F) return c + 0x20;
+  if (c >= 0x400 && c <= 0x40F) return c + 0x50;
+  return c;
+}
+
+void AppendUtf8(std::string& out, char32_t c) {
+  if (c < 0x80) {
+    out += static_cast<char>(c);
+  } else if (c < 0x800) {
+    out += static_cast<char>(0xC0 | (c >> 6));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  } else if (c < 0x10000) {
+    out += static_cast<char>(0xE0 | (c >> 12));
+    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (c >> 18));
+    out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  }
+}
+
+}  // namespace
+
 std::string SnakeCase(std::string_view label) {
   std::string out;
   bool pending_sep = false;
-  for (char c : label) {
-    // Bytes of non-ASCII characters count as letters, so "Größe" and "Grüße" stay apart.
-    if (IsAlnum(c) || static_cast<unsigned char>(c) >= 0x80) {
+  for (size_t i = 0; i < label.size();) {
+    unsigned char b = static_cast<unsigned char>(label[i]);
+    // Decode one UTF-8 character; a malformed byte stands for itself.
+    size_t len = b < 0x80 ? 1 : (b >> 5) == 6 ? 2 : (b >> 4) == 14 ? 3 : (b >> 3) == 30 ? 4 : 1;
+    char32_t c = len == 1 ? b : len == 2 ? (b & 0x1F) : len == 3 ? (b & 0x0F) : (b & 0x07);
+    bool valid = i + len <= label.size() && !(len == 1 && b >= 0x80);
+    for (size_t k = 1; valid && k < len; ++k) {
+      unsigned char cb = static_cast<unsigned char>(label[i + k]);
+      if ((cb & 0xC0) != 0x80) valid = false;
+      c = (c << 6) | (cb & 0x3F);
+    }
+    if (!valid) {
+      len = 1;
+      c = b;
+    }
+    // Non-ASCII characters count as letters, so "Größe" and "Grüße" stay apart.
+    if (c >= 0x80 || IsAlnum(static_cast<char>(c))) {
       if (pending_sep && !out.empty()) out += '_';
       pending_sep = false;
-      out += Lower(c);
+      if (valid && c >= 0x80) AppendUtf8(out, LowerCodePoint(c));
+      else if (c >= 0x80) out += static_cast<char>(b);
+      else out += Lower(static_cast<char>(c));
     } else {
       pending_sep = true;
     }
+    i += len;
   }
   return out;
 }

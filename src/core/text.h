@@ -12,9 +12,10 @@ std::string_view Trim(std::string_view s);
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 std::vector<std::string> Split(std::string_view s, char sep);  // keeps empty parts
 
-// A field label as a custom_fields key: ASCII lower-cased, each run of characters other than
-// letters and digits (ASCII or not) turned into one "_", no "_" at either end ("IP Address" ->
-// "ip_address", "Größe" -> "größe"). Non-ASCII letters keep their case.
+// A field label as a custom_fields key: lower-cased (ASCII, Latin-1, Latin Extended-A, Greek,
+// Cyrillic), each run of characters other than letters and digits turned into one "_", no "_" at
+// either end ("IP Address" -> "ip_address", "Größe" -> "größe", "Пароль" -> "пароль"). Every
+// non-ASCII character counts as a letter.
 std::string SnakeCase(std::string_view label);
 
 // A URL-safe slug from a name plus a suffix that keeps it unique ("Acme Ltd", "3f9a1c" ->

@@ -12,7 +12,14 @@ TEST(Text, SnakeCaseMatchesHuduClients) {
   EXPECT_EQ(SnakeCase("os"), "os");
   EXPECT_EQ(SnakeCase("Größe"), "größe");
   EXPECT_NE(SnakeCase("Größe"), SnakeCase("Grüße"));
-  EXPECT_EQ(SnakeCase("Пароль"), "Пароль");
+  // Lower-cased as PowerShell's ToLower() would, for European scripts.
+  EXPECT_EQ(SnakeCase("Пароль"), "пароль");
+  EXPECT_EQ(SnakeCase("ÄÖÜ Straße"), "äöü_straße");
+  EXPECT_EQ(SnakeCase("Łódź Ÿ"), "łódź_ÿ");
+  EXPECT_EQ(SnakeCase("ΑΒΓ"), "αβγ");
+  EXPECT_EQ(SnakeCase("Ѐ"), "ѐ");
+  EXPECT_EQ(SnakeCase("日本 Name"), "日本_name");
+  EXPECT_EQ(SnakeCase("bad\xff byte"), "bad\xff_byte");
   EXPECT_EQ(SnakeCase("--"), "");
 }
 

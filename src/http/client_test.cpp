@@ -12,66 +12,17 @@
 
 #include <atomic>
 #include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <thread>
 
 #include <gtest/gtest.h>
 #include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
 #include <openssl/ssl.h>
-#include <openssl/x509.h>
-#include <openssl/x509v3.h>
+
+#include "http/test_certificate.h"
 
 namespace cairn::http {
 namespace {
-
-// A self-signed certificate for localhost / 127.0.0.1, valid for a day.
-struct TestCertificate {
-  EVP_PKEY* key = nullptr;
-  X509* cert = nullptr;
-
-  TestCertificate() {
-    key = EVP_EC_gen("P-256");
-    cert = X509_new();
-    X509_set_version(cert, 2);
-    ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
-    X509_gmtime_adj(X509_getm_notBefore(cert), -3600);
-    X509_gmtime_adj(X509_getm_notAfter(cert), 24 * 3600);
-    X509_set_pubkey(cert, key);
-    X509_NAME* name = X509_get_subject_name(cert);
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                               reinterpret_cast<const unsigned char*>("localhost"), -1, -1, 0);
-    X509_set_issuer_name(cert, name);
-    AddExtension(NID_subject_alt_name, "IP:127.0.0.1,DNS:localhost");
-    AddExtension(NID_basic_constraints, "critical,CA:TRUE");
-    X509_sign(cert, key, EVP_sha256());
-  }
-  ~TestCertificate() {
-    X509_free(cert);
-    EVP_PKEY_free(key);
-  }
-
-  void AddExtension(int nid, const char* value) {
-    X509V3_CTX ctx;
-    X509V3_set_ctx_nodb(&ctx);
-    X509V3_set_ctx(&ctx, cert, cert, nullptr, nullptr, 0);
-    X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
-    X509_add_ext(cert, ext, -1);
-    X509_EXTENSION_free(ext);
-  }
-
-  std::string WritePem() const {
-    std::string path = ::testing::TempDir() + "cairn_http_test_ca_XXXXXX";
-    int fd = ::mkstemp(path.data());
-    if (fd < 0) return {};
-    FILE* f = ::fdopen(fd, "w");
-    PEM_write_X509(f, cert);
-    std::fclose(f);
-    return path;
-  }
-};
 
 // Answers every TLS connection with "200 ok" and closes it. Handshake failures just close.
 class TlsServer {

@@ -1,7 +1,9 @@
 // The HTTP/1.1 server: an acceptor and one Session per connection, all on one io_context run by a
 // pool of threads. Each connection has its own strand, so a handler that blocks on the database
 // holds up its own connection only. Beast types stop at this file: the session converts to
-// http::Request before calling the handler and serializes http::Response itself.
+// http::Request before calling the handler and serializes http::Response itself. The session is a
+// template over its stream, plain TCP or TLS over TCP; timeouts and socket operations go to the
+// TCP layer underneath either.
 
 #include "http/server.h"
 
@@ -13,7 +15,9 @@
 #include <exception>
 #include <mutex>
 #include <optional>
+#include <system_error>
 #include <thread>
+#include <type_traits>
 #include <unordered_set>
 #include <vector>
 
@@ -22,6 +26,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
@@ -35,6 +41,8 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/status.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 namespace cairn::http {
 namespace {
@@ -48,6 +56,10 @@ using Clock = std::chrono::steady_clock;
 using Strand = net::strand<net::io_context::executor_type>;
 using Socket = net::basic_stream_socket<tcp, Strand>;
 using Stream = beast::basic_stream<tcp, Strand>;
+// Asio's SSL stream rather than beast::ssl_stream: the latter's flat_stream layer lost the body of
+// a response written as head + body buffers once it passed 16 KiB (Boost 1.81), and Asio's
+// stream already gathers small buffers into one TLS record by itself.
+using TlsStream = net::ssl::stream<Stream>;
 
 // Bytes read per wait for the start of a request; the parser asks for more when it needs it.
 constexpr size_t kFirstReadSize = 8192;
@@ -55,6 +67,8 @@ constexpr size_t kFirstReadSize = 8192;
 // before closing, so the client reads our answer instead of a connection reset.
 constexpr size_t kLingerBytes = 1 << 20;
 constexpr std::chrono::milliseconds kLingerTime{2000};
+// How long a TLS session waits for the client's close_notify after sending its own.
+constexpr std::chrono::milliseconds kTlsShutdownTime{1000};
 
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 constexpr std::string_view kInternalError = R"({"status":500,"error":"Internal Server Error"})";
@@ -200,24 +214,67 @@ std::string RemoteIp(const Socket& socket) {
   return address.to_string();
 }
 
+// The earliest error on this thread's OpenSSL queue (the root cause, e.g. the failed fopen),
+// which is then cleared.
+std::string TakeOpenSslError() {
+  unsigned long code = ERR_peek_error();
+  std::string reason;
+  if (code != 0 && ERR_SYSTEM_ERROR(code)) {
+    // OpenSSL 3 has no text for errno values; thread-safe strerror.
+    int errno_value = static_cast<int>(ERR_GET_REASON(code));
+    reason = std::error_code(errno_value, std::generic_category()).message();
+  } else if (code != 0) {
+    const char* text = ERR_reason_error_string(code);
+    reason = text != nullptr ? text : "OpenSSL error " + std::to_string(code);
+  }
+  ERR_clear_error();
+  return reason.empty() ? "unknown error" : reason;
+}
+
 class ServerImpl;
 
-class Session : public std::enable_shared_from_this<Session> {
+// What the server's registry and Stop() need from a session of either kind.
+class SessionBase : public std::enable_shared_from_this<SessionBase> {
  public:
-  Session(Socket&& socket, ServerImpl& server);
-  ~Session();
-  Session(const Session&) = delete;
-  Session& operator=(const Session&) = delete;
+  SessionBase() = default;
+  virtual ~SessionBase() = default;
+  SessionBase(const SessionBase&) = delete;
+  SessionBase& operator=(const SessionBase&) = delete;
 
-  // Registers with the server and starts reading; called on the acceptor's strand.
+  // Posted by Stop(): closes the connection if it is waiting between requests (or, for TLS,
+  // still in the handshake: no request has begun).
+  virtual void CloseIfIdle() = 0;
+  virtual Strand executor() = 0;
+};
+
+// S is Stream (plain HTTP) or TlsStream (HTTPS).
+template <class S>
+class Session final : public SessionBase {
+ public:
+  static constexpr bool kTls = std::is_same_v<S, TlsStream>;
+
+  // `tls` is the server's net::ssl::context for a TlsStream, nothing for a plain one.
+  template <class... Tls>
+  Session(Socket&& socket, ServerImpl& server, Tls&... tls);
+  ~Session() override;
+
+  // Registers with the server and starts (with the TLS handshake, or reading); called on the
+  // acceptor's strand.
   void Start();
-  // Posted by Stop(): closes the connection if it is waiting between requests.
-  void CloseIfIdle();
-  Strand executor() { return stream_.get_executor(); }
+  void CloseIfIdle() override;
+  Strand executor() override { return Tcp().get_executor(); }
 
  private:
   enum class State { kIdle, kReading, kHandling, kWriting, kClosing };
 
+  std::shared_ptr<Session> Self() {
+    return std::static_pointer_cast<Session>(shared_from_this());
+  }
+  // The TCP stream, with its expiry, under the TLS layer if any.
+  Stream& Tcp() { return beast::get_lowest_layer(stream_); }
+
+  void Handshake();
+  void OnHandshake(beast::error_code ec);
   void WaitForRequest();
   void OnFirstBytes(beast::error_code ec, size_t bytes);
   void ReadHeader();
@@ -237,9 +294,12 @@ class Session : public std::enable_shared_from_this<Session> {
   void LogAccess();
   void Linger();
   void OnLinger(beast::error_code ec, size_t bytes);
+  // The orderly end after a last response: half-close, or TLS close_notify, then Close().
+  void Shutdown();
+  void OnShutdown(beast::error_code ec);
   void Close();
 
-  Stream stream_;
+  S stream_;
   ServerImpl& server_;
   beast::flat_buffer buffer_;  // reused for every request on the connection
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
@@ -267,6 +327,8 @@ class ServerImpl final : public Server {
 
   ~ServerImpl() override { Stop(); }
 
+  // Loads the certificate and key when options ask for TLS; before Listen().
+  Status LoadTls();
   Status Listen();
   void Run();
   uint16_t port() const override { return port_; }
@@ -291,12 +353,12 @@ class ServerImpl final : public Server {
   }
 
   // Returns false when the server is stopping and the connection should not be served.
-  bool Register(Session* session) {
+  bool Register(SessionBase* session) {
     std::lock_guard lock(mu_);
     sessions_.insert(session);
     return !stopping_.load(std::memory_order_relaxed);
   }
-  void Unregister(Session* session) {
+  void Unregister(SessionBase* session) {
     std::lock_guard lock(mu_);
     sessions_.erase(session);
     if (sessions_.empty()) sessions_empty_.notify_all();
@@ -308,6 +370,8 @@ class ServerImpl final : public Server {
 
   const ServerOptions options_;
   const Handler handler_;
+  // Set by LoadTls when serving HTTPS; outlives the sessions (destroyed with ioc_, below).
+  std::optional<net::ssl::context> tls_;
   uint16_t port_ = 0;
 
   std::mutex stop_mu_;  // serializes Stop()
@@ -318,7 +382,7 @@ class ServerImpl final : public Server {
   std::atomic<bool> stopping_{false};
   std::mutex mu_;
   std::condition_variable sessions_empty_;
-  std::unordered_set<Session*> sessions_;  // guarded by mu_
+  std::unordered_set<SessionBase*> sessions_;  // guarded by mu_
 
   // Declared after the session registry: destroying the io_context destroys sessions still
   // owned by pending operations, and they unregister on the way out.
@@ -334,56 +398,88 @@ class ServerImpl final : public Server {
 // ---------------------------------------------------------------------------------------------
 // Session
 
-Session::Session(Socket&& socket, ServerImpl& server)
-    : stream_(std::move(socket)), server_(server) {
-  remote_ip_ = RemoteIp(stream_.socket());
+template <class S>
+template <class... Tls>
+Session<S>::Session(Socket&& socket, ServerImpl& server, Tls&... tls)
+    : stream_(std::move(socket), tls...), server_(server) {
+  remote_ip_ = RemoteIp(Tcp().socket());
 }
 
-Session::~Session() { server_.Unregister(this); }
+template <class S>
+Session<S>::~Session() {
+  server_.Unregister(this);
+}
 
-void Session::Start() {
+template <class S>
+void Session<S>::Start() {
   if (!server_.Register(this)) return;  // stopping: the socket closes with the session
-  net::dispatch(stream_.get_executor(),
-                beast::bind_front_handler(&Session::WaitForRequest, shared_from_this()));
+  if constexpr (kTls) {
+    net::dispatch(executor(), beast::bind_front_handler(&Session::Handshake, Self()));
+  } else {
+    net::dispatch(executor(), beast::bind_front_handler(&Session::WaitForRequest, Self()));
+  }
 }
 
-void Session::CloseIfIdle() {
+template <class S>
+void Session<S>::CloseIfIdle() {
   if (state_ == State::kIdle) Close();
 }
 
-void Session::WaitForRequest() {
+template <class S>
+void Session<S>::Handshake() {
+  if constexpr (kTls) {
+    state_ = State::kIdle;
+    if (server_.stopping()) return Close();
+    Tcp().expires_after(server_.options().read_timeout);
+    stream_.async_handshake(net::ssl::stream_base::server,
+                            beast::bind_front_handler(&Session::OnHandshake, Self()));
+  }
+}
+
+template <class S>
+void Session<S>::OnHandshake(beast::error_code ec) {
+  // An untrusting client, plain HTTP on this port, a timeout: nothing to answer, nothing to log.
+  if (ec) return Close();
+  WaitForRequest();
+}
+
+template <class S>
+void Session<S>::WaitForRequest() {
   state_ = State::kIdle;
   if (server_.stopping()) return Close();
   // Between requests only the idle timeout applies; the read timeout starts with the first byte.
-  stream_.expires_after(first_request_ ? server_.options().read_timeout
-                                       : server_.options().idle_timeout);
+  Tcp().expires_after(first_request_ ? server_.options().read_timeout
+                                     : server_.options().idle_timeout);
   stream_.async_read_some(buffer_.prepare(kFirstReadSize),
-                          beast::bind_front_handler(&Session::OnFirstBytes, shared_from_this()));
+                          beast::bind_front_handler(&Session::OnFirstBytes, Self()));
 }
 
-void Session::OnFirstBytes(beast::error_code ec, size_t bytes) {
+template <class S>
+void Session<S>::OnFirstBytes(beast::error_code ec, size_t bytes) {
   if (ec) return Close();  // EOF, idle timeout, reset or Stop(): nothing was in flight
   buffer_.commit(bytes);
   ReadHeader();
 }
 
-void Session::ReadHeader() {
+template <class S>
+void Session<S>::ReadHeader() {
   state_ = State::kReading;
   first_request_ = false;
   have_request_line_ = false;
   started_ = Clock::now();
   parser_.emplace();
   parser_->body_limit(server_.options().body_limit);
-  stream_.expires_after(server_.options().read_timeout);
+  Tcp().expires_after(server_.options().read_timeout);
   // Usually the whole request came with the first read; parsing it here spares the trip through
   // the event loop that an async read completing without I/O would take.
   if (auto ec = ParseBuffered(/*header_only=*/true)) return OnReadError(ec);
   if (parser_->is_header_done()) return OnHeaderDone();
   bhttp::async_read_header(stream_, buffer_, *parser_,
-                           beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
+                           beast::bind_front_handler(&Session::OnHeader, Self()));
 }
 
-beast::error_code Session::ParseBuffered(bool header_only) {
+template <class S>
+beast::error_code Session<S>::ParseBuffered(bool header_only) {
   beast::error_code ec;
   while (buffer_.size() > 0 && !(header_only ? parser_->is_header_done() : parser_->is_done())) {
     size_t used = parser_->put(buffer_.data(), ec);
@@ -394,42 +490,48 @@ beast::error_code Session::ParseBuffered(bool header_only) {
   return ec;
 }
 
-void Session::OnHeader(beast::error_code ec, size_t /*bytes*/) {
+template <class S>
+void Session<S>::OnHeader(beast::error_code ec, size_t /*bytes*/) {
   if (ec) return OnReadError(ec);
   OnHeaderDone();
 }
 
-void Session::OnHeaderDone() {
+template <class S>
+void Session<S>::OnHeaderDone() {
   have_request_line_ = true;
   if (parser_->is_done()) return HandleRequest();
   auto expect = parser_->get()[bhttp::field::expect];
   if (EqualsLower(std::string_view(expect.data(), expect.size()), "100-continue")) {
     net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
-                     beast::bind_front_handler(&Session::OnContinueWritten, shared_from_this()));
+                     beast::bind_front_handler(&Session::OnContinueWritten, Self()));
     return;
   }
   ReadBody();
 }
 
-void Session::OnContinueWritten(beast::error_code ec, size_t /*bytes*/) {
+template <class S>
+void Session<S>::OnContinueWritten(beast::error_code ec, size_t /*bytes*/) {
   if (ec) return Close();
   ReadBody();
 }
 
-void Session::ReadBody() {
+template <class S>
+void Session<S>::ReadBody() {
   if (auto ec = ParseBuffered(/*header_only=*/false)) return OnReadError(ec);
   if (parser_->is_done()) return HandleRequest();
   // The deadline set in ReadHeader covers the whole request, body included.
   bhttp::async_read(stream_, buffer_, *parser_,
-                    beast::bind_front_handler(&Session::OnBody, shared_from_this()));
+                    beast::bind_front_handler(&Session::OnBody, Self()));
 }
 
-void Session::OnBody(beast::error_code ec, size_t /*bytes*/) {
+template <class S>
+void Session<S>::OnBody(beast::error_code ec, size_t /*bytes*/) {
   if (ec) return OnReadError(ec);
   HandleRequest();
 }
 
-void Session::OnReadError(beast::error_code ec) {
+template <class S>
+void Session<S>::OnReadError(beast::error_code ec) {
   if (ec == bhttp::error::body_limit || ec == bhttp::error::buffer_overflow) {
     have_request_line_ = parser_->is_header_done();
     return SendError(413, "{\"error\":\"Request body too large (limit " +
@@ -448,7 +550,8 @@ void Session::OnReadError(beast::error_code ec) {
   Close();
 }
 
-void Session::HandleRequest() {
+template <class S>
+void Session<S>::HandleRequest() {
   state_ = State::kHandling;
   auto& message = parser_->get();
   auto method = message.method_string();
@@ -501,14 +604,16 @@ void Session::HandleRequest() {
   WriteResponse();
 }
 
-void Session::SendError(int status, std::string body) {
+template <class S>
+void Session<S>::SendError(int status, std::string body) {
   response_ = Response::Json(status, std::move(body));
   keep_alive_ = false;
   http10_ = false;
   WriteResponse();
 }
 
-void Session::WriteResponse() {
+template <class S>
+void Session<S>::WriteResponse() {
   state_ = State::kWriting;
   // 1xx would promise a second response that never comes.
   status_ = (response_.status >= 200 && response_.status <= 999) ? response_.status : 500;
@@ -518,21 +623,18 @@ void Session::WriteResponse() {
   std::array<net::const_buffer, 2> buffers{net::buffer(head_), net::const_buffer()};
   if (status_ != 204 && status_ != 304) buffers[1] = net::buffer(response_.body);
   // A response must be taken by the client within the read timeout too.
-  stream_.expires_after(server_.options().read_timeout);
+  Tcp().expires_after(server_.options().read_timeout);
   net::async_write(stream_, buffers,
-                   beast::bind_front_handler(&Session::OnWritten, shared_from_this()));
+                   beast::bind_front_handler(&Session::OnWritten, Self()));
 }
 
-void Session::OnWritten(beast::error_code ec, size_t /*bytes*/) {
+template <class S>
+void Session<S>::OnWritten(beast::error_code ec, size_t /*bytes*/) {
   LogAccess();
   if (ec) return Close();
   bool after_error = status_ == 400 || status_ == 413 || status_ == 431;
   if (after_error && !parser_->is_done()) return Linger();
-  if (!keep_alive_ || server_.stopping()) {
-    beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    return Close();
-  }
+  if (!keep_alive_ || server_.stopping()) return Shutdown();
   // Free the previous body now rather than holding it until the next request.
   response_.body.clear();
   response_.headers.clear();
@@ -541,7 +643,8 @@ void Session::OnWritten(beast::error_code ec, size_t /*bytes*/) {
   WaitForRequest();
 }
 
-void Session::LogAccess() {
+template <class S>
+void Session<S>::LogAccess() {
   const auto& log = server_.options().access_log;
   if (!log) return;
   double ms = std::chrono::duration<double, std::milli>(Clock::now() - started_).count();
@@ -568,32 +671,84 @@ void Session::LogAccess() {
   log(line);
 }
 
-void Session::Linger() {
+template <class S>
+void Session<S>::Linger() {
   state_ = State::kClosing;
   beast::error_code ignored;
-  stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  Tcp().socket().shutdown(tcp::socket::shutdown_send, ignored);
   buffer_.consume(buffer_.size());
-  stream_.expires_after(std::min<Clock::duration>(kLingerTime, server_.options().read_timeout));
-  stream_.async_read_some(buffer_.prepare(16384),
-                          beast::bind_front_handler(&Session::OnLinger, shared_from_this()));
+  Tcp().expires_after(std::min<Clock::duration>(kLingerTime, server_.options().read_timeout));
+  // Straight from TCP: what is swallowed is never decoded, and TLS has nothing more to say.
+  Tcp().async_read_some(buffer_.prepare(16384),
+                        beast::bind_front_handler(&Session::OnLinger, Self()));
 }
 
-void Session::OnLinger(beast::error_code ec, size_t bytes) {
+template <class S>
+void Session<S>::OnLinger(beast::error_code ec, size_t bytes) {
   lingered_ += bytes;
   if (ec || lingered_ >= kLingerBytes) return Close();
-  stream_.async_read_some(buffer_.prepare(16384),
-                          beast::bind_front_handler(&Session::OnLinger, shared_from_this()));
+  Tcp().async_read_some(buffer_.prepare(16384),
+                        beast::bind_front_handler(&Session::OnLinger, Self()));
 }
 
-void Session::Close() {
+template <class S>
+void Session<S>::Shutdown() {
+  state_ = State::kClosing;
+  if constexpr (kTls) {
+    // close_notify lets the client tell our end from a truncation; waiting for its answer is
+    // bounded, so a client that keeps the socket open cannot hold Stop() for long.
+    Tcp().expires_after(
+        std::min<Clock::duration>(kTlsShutdownTime, server_.options().read_timeout));
+    stream_.async_shutdown(beast::bind_front_handler(&Session::OnShutdown, Self()));
+  } else {
+    beast::error_code ignored;
+    Tcp().socket().shutdown(tcp::socket::shutdown_send, ignored);
+    Close();
+  }
+}
+
+template <class S>
+void Session<S>::OnShutdown(beast::error_code /*ec*/) {
+  Close();
+}
+
+template <class S>
+void Session<S>::Close() {
   state_ = State::kClosing;
   beast::error_code ignored;
-  stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-  stream_.close();
+  Tcp().socket().shutdown(tcp::socket::shutdown_both, ignored);
+  Tcp().close();
 }
 
 // ---------------------------------------------------------------------------------------------
 // ServerImpl
+
+Status ServerImpl::LoadTls() {
+  const std::string& cert = options_.tls_cert_file;
+  const std::string& key = options_.tls_key_file;
+  if (cert.empty() && key.empty()) return Status::Ok();
+  if (cert.empty() || key.empty()) {
+    return Status::Invalid("tls_cert_file and tls_key_file must be set together");
+  }
+  ERR_clear_error();
+  SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
+  if (ctx == nullptr) return Status::Unavailable("cannot set up TLS: " + TakeOpenSslError());
+  tls_.emplace(ctx);  // owns ctx from here on
+  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION);
+  // An encrypted key must fail here, not prompt on the terminal for a passphrase.
+  SSL_CTX_set_default_passwd_cb(ctx, [](char*, int, int, void*) { return 0; });
+  if (SSL_CTX_use_certificate_chain_file(ctx, cert.c_str()) != 1) {
+    return Status::Unavailable("cannot load the TLS certificate " + cert + ": " +
+                               TakeOpenSslError());
+  }
+  // Also checks the key against the certificate ("key values mismatch").
+  if (SSL_CTX_use_PrivateKey_file(ctx, key.c_str(), SSL_FILETYPE_PEM) != 1) {
+    return Status::Unavailable("cannot load the TLS private key " + key + ": " +
+                               TakeOpenSslError());
+  }
+  return Status::Ok();
+}
 
 Status ServerImpl::Listen() {
   const std::string where = HostPort(options_.host, options_.port);
@@ -665,7 +820,11 @@ void ServerImpl::OnAccept(beast::error_code ec, Socket socket) {
   connections_.fetch_add(1, std::memory_order_relaxed);
   beast::error_code ignored;
   socket.set_option(tcp::no_delay(true), ignored);
-  std::make_shared<Session>(std::move(socket), *this)->Start();
+  if (tls_) {
+    std::make_shared<Session<TlsStream>>(std::move(socket), *this, *tls_)->Start();
+  } else {
+    std::make_shared<Session<Stream>>(std::move(socket), *this)->Start();
+  }
   DoAccept();
 }
 
@@ -686,11 +845,11 @@ void ServerImpl::Stop() {
 
   // Shared pointers are taken under the lock but released outside it: the last release runs
   // ~Session, which takes the lock to unregister.
-  std::vector<std::shared_ptr<Session>> live;
+  std::vector<std::shared_ptr<SessionBase>> live;
   {
     std::lock_guard lock(mu_);
     live.reserve(sessions_.size());
-    for (Session* session : sessions_) {
+    for (SessionBase* session : sessions_) {
       if (auto strong = session->weak_from_this().lock()) live.push_back(std::move(strong));
     }
   }
@@ -717,6 +876,7 @@ void ServerImpl::Stop() {
 Result<std::unique_ptr<Server>> Server::Start(ServerOptions options, Handler handler) {
   if (!handler) return Status::Invalid("http server needs a request handler");
   auto server = std::make_unique<ServerImpl>(std::move(options), std::move(handler));
+  CAIRN_RETURN_IF_ERROR(server->LoadTls());
   CAIRN_RETURN_IF_ERROR(server->Listen());
   server->Run();
   return std::unique_ptr<Server>(std::move(server));

@@ -1,4 +1,4 @@
-// The HTTP/1.1 server (Boost.Beast underneath; see server.cpp).
+// The HTTP/1.1 server, plain or HTTPS (Boost.Beast underneath; see server.cpp).
 //
 // Keep-alive, a read timeout for a request in progress, an idle timeout between requests on a
 // kept-alive connection, a request body limit (413 past it), and one access-log line per request
@@ -40,6 +40,15 @@ struct ServerOptions {
   std::chrono::milliseconds read_timeout{30000};
   std::chrono::milliseconds idle_timeout{75000};
   std::chrono::milliseconds shutdown_grace{10000};
+  // HTTPS: when both are set the server speaks TLS (1.2 or later) only, on every connection;
+  // when both are empty, plain HTTP. Setting only one is an error (see Start). PEM files, read
+  // once by Start: the server certificate optionally followed by its chain, and its private key
+  // (unencrypted). The TLS handshake counts against read_timeout like a request's first bytes;
+  // a client that fails it (untrusted certificate, plain HTTP) is disconnected without an
+  // answer. After a response with "Connection: close" the server sends TLS close_notify and
+  // waits briefly (at most 1 s, within read_timeout) for the client's before closing.
+  std::string tls_cert_file;
+  std::string tls_key_file;
   // One line per request: method, target, status, bytes, duration, remote address. Null = none.
   // Format: `127.0.0.1 "GET /api/v1/companies?page=2" 200 1234B 1.2ms` (bytes = body size; the
   // method and target are "-" when the request line could not be parsed; quotes and control
@@ -58,8 +67,12 @@ class Server {
  public:
   // Binds and starts serving on background threads. Unavailable when the address cannot be bound
   // (the message says which address and why, e.g. "cannot listen on 127.0.0.1:8080: Address
-  // already in use"); InvalidArgument when `handler` is empty. `host` is an IP address or a name
-  // to resolve. The server owns the handler and calls it until Stop() returns.
+  // already in use") or when the TLS files cannot be used (the message names the file and
+  // OpenSSL's reason, e.g. "cannot load the TLS certificate /x/server.pem: No such file or
+  // directory", "cannot load the TLS private key /x/key.pem: key values mismatch");
+  // InvalidArgument when `handler` is empty or only one of tls_cert_file and tls_key_file is
+  // set. Nothing is served after a failure. `host` is an IP address or a name to resolve. The
+  // server owns the handler and calls it until Stop() returns.
   static Result<std::unique_ptr<Server>> Start(ServerOptions options, Handler handler);
   // Calls Stop().
   virtual ~Server() = default;

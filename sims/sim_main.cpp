@@ -1,0 +1,129 @@
+// The `cairn-sim` binary: serves a fake vendor API (issue 3) until SIGINT or SIGTERM.
+//
+//   cairn-sim --vendor syncro --listen HOST:PORT --seed N
+//             [--companies N --contacts-per-company N --sites-per-company N --devices-per-company N]
+//             [--tls-dir DIR] [--plain-http] [--api-key K] [--*-per-page N]
+//             [--rate-limit N] [--retry-after]
+//
+// Standard output carries only what a script reads: the credentials, the CA to trust, and
+// `listening on https://HOST:PORT` (the real port when 0 was asked for) once it is serving.
+#include <CLI/CLI.hpp>
+
+#include <csignal>
+#include <iostream>
+#include <string>
+
+#include "http/server.h"
+#include "sims/common/fleet.h"
+#include "sims/common/tls_files.h"
+#include "sims/syncro/syncro_sim.h"
+
+namespace cairn::sims {
+namespace {
+
+int Fail(const std::string& message, int code = 1) {
+  std::cerr << "cairn-sim: " << message << "\n";
+  return code;
+}
+
+bool ParseListen(const std::string& listen, std::string* host, uint16_t* port) {
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  *host = listen.substr(0, colon);
+  if (host->size() > 2 && host->front() == '[' && host->back() == ']')
+    *host = host->substr(1, host->size() - 2);
+  std::string digits = listen.substr(colon + 1);
+  if (digits.empty() || digits.size() > 5 || digits.find_first_not_of("0123456789") != std::string::npos)
+    return false;
+  int p = std::stoi(digits);
+  if (p > 65535) return false;
+  *port = static_cast<uint16_t>(p);
+  return true;
+}
+
+int Main(int argc, char** argv) {
+  CLI::App app{"cairn-sim: a fake vendor API (ConnectWise PSA, HaloPSA, Syncro, Pulseway RMM)"};
+  std::string vendor, listen = "127.0.0.1:0", tls_dir = "./data/sim-tls";
+  bool plain_http = false;
+  int threads = 4;
+  FleetOptions fleet;
+  syncro::SyncroSimOptions syncro_options;
+  app.add_option("--vendor", vendor, "connectwise|halo|syncro|pulseway")->required();
+  app.add_option("--listen", listen, "HOST:PORT to listen on; port 0 picks a free one");
+  app.add_option("--seed", fleet.seed, "seed of the generated client base");
+  app.add_option("--companies", fleet.companies)->check(CLI::Range(int64_t{0}, int64_t{1} << 30));
+  app.add_option("--contacts-per-company", fleet.contacts_per_company)
+      ->check(CLI::Range(int64_t{0}, int64_t{9'999'999}));
+  app.add_option("--sites-per-company", fleet.sites_per_company)
+      ->check(CLI::Range(int64_t{0}, int64_t{9'999'999}));
+  app.add_option("--devices-per-company", fleet.devices_per_company)
+      ->check(CLI::Range(int64_t{0}, int64_t{9'999'999}));
+  app.add_option("--tls-dir", tls_dir, "where the throwaway CA (ca.pem) and server certificate live");
+  app.add_flag("--plain-http", plain_http, "serve plain HTTP (debugging only)");
+  app.add_option("--threads", threads, "server threads")->check(CLI::Range(1, 256));
+  app.add_option("--api-key", syncro_options.api_key, "Syncro: the API key to accept");
+  app.add_option("--customers-per-page", syncro_options.customers_per_page, "Syncro: customers page size")
+      ->check(CLI::Range(1, 10000));
+  app.add_option("--contacts-per-page", syncro_options.contacts_per_page, "Syncro: contacts page size")
+      ->check(CLI::Range(1, 10000));
+  app.add_option("--assets-per-page", syncro_options.assets_per_page, "Syncro: customer_assets page size")
+      ->check(CLI::Range(1, 10000));
+  app.add_option("--rate-limit", syncro_options.rate_limit_per_minute,
+                 "Syncro: requests per minute per address before 429; 0 = unlimited")
+      ->check(CLI::Range(0, 1000000000));
+  app.add_flag("--retry-after", syncro_options.retry_after_header, "Syncro: send Retry-After on 429");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+
+  if (vendor == "connectwise" || vendor == "halo" || vendor == "pulseway")
+    return Fail("vendor " + vendor + " is not implemented yet", 2);
+  if (vendor != "syncro") return Fail("unknown vendor " + vendor + " (connectwise|halo|syncro|pulseway)", 2);
+
+  http::ServerOptions options;
+  if (!ParseListen(listen, &options.host, &options.port))
+    return Fail("--listen must be HOST:PORT, e.g. 127.0.0.1:8443", 2);
+  options.threads = threads;
+  std::string ca_file;
+  if (!plain_http) {
+    auto files = EnsureTlsFiles(tls_dir);
+    if (!files.ok()) return Fail(files.status().message() + " (" + files.status().detail() + ")");
+    options.tls_cert_file = files->server_cert;
+    options.tls_key_file = files->server_key;
+    ca_file = files->ca_cert;
+  }
+  syncro_options.fleet = fleet;
+  syncro::SyncroSim sim(syncro_options);
+
+  // Signals are taken synchronously by this thread; the server threads never see them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto server = http::Server::Start(options, [&sim](http::Request& req) { return sim.Handle(req); });
+  if (!server.ok()) return Fail(server.status().message());
+  std::string host = options.host.find(':') != std::string::npos ? "[" + options.host + "]" : options.host;
+  std::string base = std::string(plain_http ? "http" : "https") + "://" + host + ":" +
+                     std::to_string((*server)->port());
+  std::cout << "vendor: syncro (seed " << fleet.seed << ", " << fleet.companies << " customers)\n"
+            << "api base: " << base << "/api/v1\n"
+            << "api key: " << syncro_options.api_key
+            << " (as Authorization: Bearer KEY, Authorization: KEY or ?api_key=KEY)\n";
+  if (!ca_file.empty()) std::cout << "trust: " << ca_file << "\n";
+  std::cout << "listening on " << base << std::endl;
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  std::cerr << "cairn-sim: signal " << sig << " received; stopping\n";
+  (*server)->Stop();
+  return 0;
+}
+
+}  // namespace
+}  // namespace cairn::sims
+
+int main(int argc, char** argv) { return cairn::sims::Main(argc, argv); }

@@ -1,0 +1,349 @@
+#include "sims/syncro/syncro_sim.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <boost/json.hpp>
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "http/client.h"
+#include "http/server.h"
+#include "sims/common/tls_files.h"
+
+namespace cairn::sims::syncro {
+namespace {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+constexpr char kKey[] = "test-key-123";
+
+class SyncroSimTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new std::string((fs::temp_directory_path() /
+                            ("cairn-syncro-sim-test-" + std::to_string(::getpid()))).string());
+    auto files = EnsureTlsFiles(*dir_);
+    ASSERT_TRUE(files.ok()) << files.status().ToString();
+    files_ = new TlsFiles(*files);
+  }
+  static void TearDownTestSuite() {
+    std::error_code ec;
+    fs::remove_all(*dir_, ec);
+    delete dir_;
+    delete files_;
+  }
+
+  // Starts a simulator over HTTPS on a free port; stopped by TearDown.
+  void Start(SyncroSimOptions o) {
+    if (server_) server_->Stop();
+    server_.reset();
+    o.api_key = kKey;
+    sim_ = std::make_unique<SyncroSim>(o);
+    http::ServerOptions so;
+    so.port = 0;
+    so.threads = 2;
+    so.tls_cert_file = files_->server_cert;
+    so.tls_key_file = files_->server_key;
+    auto s = http::Server::Start(so, [this](http::Request& r) { return sim_->Handle(r); });
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    server_ = std::move(*s);
+    base_ = "https://127.0.0.1:" + std::to_string(server_->port()) + "/api/v1";
+    client_ = std::make_unique<http::Client>(http::ClientOptions{.ca_file = files_->ca_cert});
+  }
+  void TearDown() override {
+    if (server_) server_->Stop();
+  }
+
+  http::ClientResponse Get(const std::string& path_and_query, http::Headers headers = {
+                               {"Authorization", std::string("Bearer ") + kKey}}) {
+    http::ClientRequest req;
+    req.url = base_ + path_and_query;
+    req.headers = std::move(headers);
+    auto r = client_->Send(req);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : http::ClientResponse{};
+  }
+  json::value GetJson(const std::string& path_and_query, int want_status = 200) {
+    auto r = Get(path_and_query);
+    EXPECT_EQ(r.status, want_status) << path_and_query << ": " << r.body;
+    boost::system::error_code ec;
+    json::value v = json::parse(r.body, ec);
+    EXPECT_FALSE(ec) << path_and_query << ": " << r.body;
+    return v;
+  }
+
+  static SyncroSimOptions Small() {
+    SyncroSimOptions o;
+    o.fleet.seed = 7;
+    o.fleet.companies = 12;
+    o.fleet.contacts_per_company = 3;
+    o.fleet.devices_per_company = 10;
+    o.fleet.inactive_share = 0;
+    return o;
+  }
+
+  static std::string* dir_;
+  static TlsFiles* files_;
+  std::unique_ptr<SyncroSim> sim_;
+  std::unique_ptr<http::Server> server_;
+  std::unique_ptr<http::Client> client_;
+  std::string base_;
+};
+
+std::string* SyncroSimTest::dir_ = nullptr;
+TlsFiles* SyncroSimTest::files_ = nullptr;
+
+const json::object& Obj(const json::value& v, const char* key) { return v.as_object().at(key).as_object(); }
+const json::array& Arr(const json::value& v, const char* key) { return v.as_object().at(key).as_array(); }
+
+TEST_F(SyncroSimTest, AcceptsEachKeyForm) {
+  Start(Small());
+  EXPECT_EQ(Get("/customers", {{"Authorization", std::string("Bearer ") + kKey}}).status, 200);
+  EXPECT_EQ(Get("/customers", {{"Authorization", kKey}}).status, 200);
+  EXPECT_EQ(Get(std::string("/customers?api_key=") + kKey, {}).status, 200);
+  auto me = GetJson("/me");
+  EXPECT_EQ(me.at("subdomain").as_string(), "cairn-sim");
+  EXPECT_TRUE(me.at("permissions").at("customer").at("read").as_bool());
+}
+
+TEST_F(SyncroSimTest, RefusesWrongOrMissingKey) {
+  Start(Small());
+  const std::string body =
+      R"({"error":"Not authorized. Please ask account admin to update your group permissions."})";
+  for (const http::Headers& h : {http::Headers{{"Authorization", "Bearer wrong"}},
+                                 http::Headers{{"Authorization", "wrong"}},
+                                 http::Headers{{"Authorization", std::string("Basic ") + kKey}},
+                                 http::Headers{}}) {
+    auto r = Get("/customers", h);
+    EXPECT_EQ(r.status, 401);
+    EXPECT_EQ(r.body, body);
+  }
+  EXPECT_EQ(Get("/customers?api_key=wrong", {}).status, 401);
+  // A wrong header is not rescued by a right query key.
+  EXPECT_EQ(Get(std::string("/customers?api_key=") + kKey, {{"Authorization", "Bearer no"}}).status, 401);
+}
+
+TEST_F(SyncroSimTest, PagingWalksEveryCustomerOnceWithMeta) {
+  auto o = Small();
+  o.customers_per_page = 5;
+  Start(o);
+  std::set<int64_t> ids;
+  for (int page = 1; page <= 3; ++page) {
+    auto v = GetJson("/customers?page=" + std::to_string(page));
+    const auto& meta = Obj(v, "meta");
+    EXPECT_EQ(meta.at("total_pages").as_int64(), 3);
+    EXPECT_EQ(meta.at("total_entries").as_int64(), 12);
+    EXPECT_EQ(meta.at("per_page").as_int64(), 5);
+    EXPECT_EQ(meta.at("page").as_int64(), page);
+    const auto& items = Arr(v, "customers");
+    EXPECT_EQ(items.size(), page < 3 ? 5u : 2u);
+    for (const auto& c : items) {
+      EXPECT_TRUE(ids.insert(c.at("id").as_int64()).second);
+      EXPECT_FALSE(c.at("business_name").as_string().empty());
+      EXPECT_EQ(c.at("business_then_name"), c.at("business_name"));
+      EXPECT_EQ(c.at("contacts").as_array().size(), 3u);
+    }
+  }
+  EXPECT_EQ(ids.size(), 12u);
+  auto past = GetJson("/customers?page=4");
+  EXPECT_TRUE(Arr(past, "customers").empty());
+  EXPECT_EQ(Obj(past, "meta").at("page").as_int64(), 4);
+  // No page parameter is page 1.
+  EXPECT_EQ(Arr(GetJson("/customers"), "customers")[0].at("id").as_int64(), *ids.begin());
+}
+
+TEST_F(SyncroSimTest, PageSizeIsPerResource) {
+  auto o = Small();
+  o.customers_per_page = 4;
+  o.contacts_per_page = 7;
+  o.assets_per_page = 9;
+  Start(o);
+  auto c = GetJson("/customers");
+  EXPECT_EQ(Obj(c, "meta").at("per_page").as_int64(), 4);
+  EXPECT_EQ(Arr(c, "customers").size(), 4u);
+  auto p = GetJson("/contacts?page=2");
+  EXPECT_EQ(Obj(p, "meta").at("per_page").as_int64(), 7);
+  EXPECT_EQ(Obj(p, "meta").at("total_entries").as_int64(), 36);
+  EXPECT_EQ(Obj(p, "meta").at("total_pages").as_int64(), 6);
+  EXPECT_EQ(Arr(p, "contacts").size(), 7u);
+  auto a = GetJson("/customer_assets?page=14");
+  EXPECT_EQ(Obj(a, "meta").at("per_page").as_int64(), 9);
+  EXPECT_EQ(Obj(a, "meta").at("total_entries").as_int64(), 120);
+  EXPECT_EQ(Obj(a, "meta").at("total_pages").as_int64(), 14);
+  EXPECT_EQ(Arr(a, "assets").size(), 3u);  // 120 = 13 * 9 + 3
+}
+
+TEST_F(SyncroSimTest, IncludeDisabledShowsDisabledCustomers) {
+  auto o = Small();
+  o.fleet.companies = 40;
+  o.fleet.inactive_share = 0.3;
+  o.customers_per_page = 100;
+  Start(o);
+  auto enabled = GetJson("/customers");
+  auto all = GetJson("/customers?include_disabled=true");
+  const auto& e = Arr(enabled, "customers");
+  const auto& a = Arr(all, "customers");
+  EXPECT_EQ(a.size(), 40u);
+  size_t disabled = 0;
+  for (const auto& c : a) disabled += c.at("disabled").as_bool();
+  EXPECT_GT(disabled, 0u);
+  EXPECT_EQ(e.size(), 40u - disabled);
+  EXPECT_EQ(Obj(enabled, "meta").at("total_entries").as_int64(), static_cast<int64_t>(e.size()));
+  for (const auto& c : e) EXPECT_FALSE(c.at("disabled").as_bool());
+  EXPECT_EQ(Arr(GetJson("/customers?include_disabled=false"), "customers").size(), e.size());
+}
+
+TEST_F(SyncroSimTest, CustomerIdFiltersContactsAndAssets) {
+  Start(Small());
+  int64_t customer = Arr(GetJson("/customers"), "customers").at(3).at("id").as_int64();
+  auto contacts = GetJson("/contacts?customer_id=" + std::to_string(customer));
+  EXPECT_EQ(Obj(contacts, "meta").at("total_entries").as_int64(), 3);
+  ASSERT_EQ(Arr(contacts, "contacts").size(), 3u);
+  for (const auto& c : Arr(contacts, "contacts")) EXPECT_EQ(c.at("customer_id").as_int64(), customer);
+  auto assets = GetJson("/customer_assets?customer_id=" + std::to_string(customer));
+  EXPECT_EQ(Obj(assets, "meta").at("total_entries").as_int64(), 10);
+  ASSERT_EQ(Arr(assets, "assets").size(), 10u);
+  for (const auto& a : Arr(assets, "assets")) {
+    EXPECT_EQ(a.at("customer_id").as_int64(), customer);
+    EXPECT_EQ(a.at("customer").at("id").as_int64(), customer);
+  }
+  auto none = GetJson("/contacts?customer_id=424242");
+  EXPECT_TRUE(Arr(none, "contacts").empty());
+  EXPECT_EQ(Obj(none, "meta").at("total_entries").as_int64(), 0);
+}
+
+TEST_F(SyncroSimTest, ContactDetailIsUnwrapped) {
+  Start(Small());
+  auto page = GetJson("/contacts?page=1");
+  const auto& listed = Arr(page, "contacts")[4];
+  int64_t id = listed.at("id").as_int64();
+  auto detail = GetJson("/contacts/" + std::to_string(id));
+  EXPECT_FALSE(detail.as_object().contains("contact"));
+  EXPECT_EQ(detail.at("id").as_int64(), id);
+  EXPECT_EQ(detail, listed);
+  EXPECT_NE(detail.at("email").as_string().find('@'), json::string::npos);
+  EXPECT_FALSE(detail.at("properties").at("title").as_string().empty());
+  EXPECT_FALSE(detail.as_object().contains("title"));
+}
+
+TEST_F(SyncroSimTest, AssetDetailCarriesKabutoInformation) {
+  auto o = Small();
+  o.assets_per_page = 120;
+  Start(o);
+  const json::value* agent = nullptr;
+  const json::value* other = nullptr;
+  auto list = GetJson("/customer_assets");
+  for (const auto& a : Arr(list, "assets")) {
+    if (a.at("asset_type").as_string() == "Syncro Device") agent = agent ? agent : &a;
+    else other = other ? other : &a;
+  }
+  ASSERT_NE(agent, nullptr);
+  ASSERT_NE(other, nullptr);
+  auto detail = GetJson("/customer_assets/" + std::to_string(agent->at("id").as_int64()));
+  const auto& asset = detail.at("asset");
+  EXPECT_EQ(asset.at("id"), agent->at("id"));
+  const auto& kabuto = asset.at("properties").at("kabuto_information");
+  EXPECT_EQ(kabuto.at("general").at("serial_number"), asset.at("asset_serial"));
+  EXPECT_EQ(kabuto.at("general").at("name"), asset.at("name"));
+  EXPECT_FALSE(kabuto.at("last_synced_at").as_string().empty());
+  EXPECT_EQ(kabuto.at("last_synced_at").as_string().back(), 'Z');
+  EXPECT_FALSE(kabuto.at("os").at("name").as_string().empty());
+  EXPECT_TRUE(asset.as_object().contains("snmp_enabled"));
+  EXPECT_FALSE(agent->as_object().contains("snmp_enabled"));  // detail-only field
+  // Non-agent assets carry labelled properties instead.
+  EXPECT_FALSE(other->at("properties").as_object().contains("kabuto_information"));
+  EXPECT_FALSE(other->at("properties").at("Make").as_string().empty());
+}
+
+TEST_F(SyncroSimTest, UnknownIdsAre404WithSyncrosBodies) {
+  Start(Small());
+  auto c = Get("/customers/999999");
+  EXPECT_EQ(c.status, 404);
+  EXPECT_EQ(c.body, "");
+  auto p = Get("/contacts/1");
+  EXPECT_EQ(p.status, 404);
+  EXPECT_EQ(p.body, R"({"message":"Not found"})");
+  auto a = Get("/customer_assets/999999999999");
+  EXPECT_EQ(a.status, 404);
+  EXPECT_EQ(a.body, R"({"error":"Asset not found"})");
+  EXPECT_EQ(Get("/customer_assets/abc").status, 404);
+  EXPECT_EQ(Get("/tickets").status, 404);
+  // A known id answers, a .json suffix included.
+  int64_t id = Arr(GetJson("/customers"), "customers")[0].at("id").as_int64();
+  EXPECT_EQ(GetJson("/customers/" + std::to_string(id) + ".json").at("customer").at("id").as_int64(), id);
+}
+
+TEST_F(SyncroSimTest, SameSeedSameDataOtherSeedOtherData) {
+  auto o = Small();
+  o.api_key = kKey;
+  Start(o);
+  auto first = GetJson("/customers").at("customers").at(0);
+  SyncroSim same(o);
+  o.fleet.seed = 8;
+  SyncroSim other(o);
+  http::Request req;
+  req.method = "GET";
+  req.path = "/api/v1/customers";
+  req.headers = {{"Authorization", kKey}};
+  auto a = json::parse(same.Handle(req).body).at("customers").at(0);
+  auto b = json::parse(other.Handle(req).body).at("customers").at(0);
+  EXPECT_EQ(a, first);
+  EXPECT_EQ(b.at("id"), first.at("id"));  // ids depend on position, not on the seed
+  EXPECT_NE(b.at("created_at"), first.at("created_at"));
+}
+
+TEST_F(SyncroSimTest, RateLimitAnswers429RetryLaterAndRefills) {
+  auto now = std::make_shared<std::chrono::steady_clock::time_point>(std::chrono::steady_clock::now());
+  auto o = Small();
+  o.rate_limit_per_minute = 3;
+  o.retry_after_header = true;
+  o.clock = [now] { return *now; };
+  Start(o);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(Get("/customers").status, 200) << i;
+  // Throttled before the key is looked at, as Rack::Attack runs before the application.
+  for (const http::Headers& h : {http::Headers{{"Authorization", kKey}}, http::Headers{}}) {
+    auto r = Get("/customers", h);
+    EXPECT_EQ(r.status, 429);
+    EXPECT_EQ(r.body, "Retry later\n");
+    EXPECT_EQ(r.Header("Content-Type").value_or(""), "text/plain; charset=utf-8");
+    EXPECT_EQ(r.Header("Retry-After").value_or(""), "20");  // one token per 20 s at 3/min
+  }
+  *now += std::chrono::seconds(19);
+  EXPECT_EQ(Get("/customers").status, 429);
+  *now += std::chrono::seconds(1);
+  EXPECT_EQ(Get("/customers").status, 200);
+  EXPECT_EQ(Get("/customers").status, 429);
+}
+
+TEST_F(SyncroSimTest, RateLimitZeroIsUnlimitedAndRetryAfterIsOptIn) {
+  auto o = Small();
+  o.rate_limit_per_minute = 0;
+  Start(o);
+  for (int i = 0; i < 200; ++i) ASSERT_EQ(Get("/me").status, 200) << i;
+  o.rate_limit_per_minute = 1;
+  Start(o);
+  EXPECT_EQ(Get("/me").status, 200);
+  auto r = Get("/me");
+  EXPECT_EQ(r.status, 429);
+  EXPECT_FALSE(r.Header("Retry-After").has_value());
+}
+
+TEST_F(SyncroSimTest, ClientWithoutTheCaIsRefused) {
+  Start(Small());
+  http::Client untrusting;
+  http::ClientRequest req;
+  req.url = base_ + "/customers";
+  req.headers = {{"Authorization", kKey}};
+  auto r = untrusting.Send(req);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kUnavailable);
+  EXPECT_NE(r.status().message().find("TLS"), std::string::npos) << r.status().message();
+}
+
+}  // namespace
+}  // namespace cairn::sims::syncro

@@ -20,6 +20,7 @@
 #include <gtest/gtest.h>
 
 #include "http/client.h"
+#include "http/test_raw_connection.h"
 #include "http/server.h"
 #include "http/test_certificate.h"
 
@@ -33,42 +34,6 @@ Response Echo(Request& request) {
   return Response::Text(200, request.method + "|" + request.path + "|" + request.remote_ip + "|" +
                                  request.body);
 }
-
-// Raw TCP to the TLS port: sends bytes, then collects whatever comes back until the server closes.
-class RawTcp {
- public:
-  explicit RawTcp(uint16_t port) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(port);
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
-  }
-  ~RawTcp() { ::close(fd_); }
-  bool connected() const { return connected_; }
-  bool Send(std::string_view data) {
-    return ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(data.size());
-  }
-  // Whether the server closed (EOF or reset) within `timeout`; `received` gets what it sent.
-  bool WaitForClose(std::chrono::milliseconds timeout, std::string& received) {
-    auto deadline = Clock::now() + timeout;
-    for (;;) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-      if (left <= 0ms) return false;
-      pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
-      char chunk[4096];
-      ssize_t n = ::recv(fd_, chunk, sizeof(chunk), 0);
-      if (n <= 0) return true;
-      received.append(chunk, static_cast<size_t>(n));
-    }
-  }
-
- private:
-  int fd_ = -1;
-  bool connected_ = false;
-};
 
 class ServerTls : public ::testing::Test {
  protected:
@@ -210,12 +175,11 @@ TEST_F(ServerTls, PlainHttpGetsNoHttpAnswer) {
   });
   ASSERT_NE(server, nullptr);
 
-  RawTcp raw(server->port());
+  RawConnection raw(server->port());
   ASSERT_TRUE(raw.connected());
   ASSERT_TRUE(raw.Send("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
-  std::string received;
-  EXPECT_TRUE(raw.WaitForClose(3000ms, received));
-  EXPECT_EQ(received.find("HTTP/"), std::string::npos) << received;
+  EXPECT_TRUE(raw.WaitForClose(3000ms));
+  EXPECT_EQ(raw.received().find("HTTP/"), std::string::npos) << raw.received();
 
   Client plain;
   auto r = plain.Send({.url = "http://127.0.0.1:" + std::to_string(server->port()) + "/"});
@@ -236,13 +200,12 @@ TEST_F(ServerTls, AStalledHandshakeIsUnderTheReadTimeout) {
   options.read_timeout = 300ms;
   auto server = StartTls(options, Echo);
   ASSERT_NE(server, nullptr);
-  RawTcp silent(server->port());
+  RawConnection silent(server->port());
   ASSERT_TRUE(silent.connected());
   auto start = Clock::now();
-  std::string received;
-  EXPECT_TRUE(silent.WaitForClose(3000ms, received));
+  EXPECT_TRUE(silent.WaitForClose(3000ms));
   EXPECT_GE(Clock::now() - start, 200ms);
-  EXPECT_EQ(received, "");
+  EXPECT_EQ(silent.received(), "");
 }
 
 TEST_F(ServerTls, StopLetsTheInFlightRequestFinish) {

@@ -1,9 +1,10 @@
 // The `cairn-sim` binary: serves a fake vendor API (issue 3) until SIGINT or SIGTERM.
 //
-//   cairn-sim --vendor syncro --listen HOST:PORT --seed N
+//   cairn-sim --vendor syncro|pulseway --listen HOST:PORT --seed N
 //             [--companies N --contacts-per-company N --sites-per-company N --devices-per-company N]
-//             [--tls-dir DIR] [--plain-http] [--api-key K] [--*-per-page N]
-//             [--rate-limit N] [--retry-after]
+//             [--tls-dir DIR] [--plain-http]
+//             Syncro: [--api-key K] [--*-per-page N] [--rate-limit N] [--retry-after]
+//             Pulseway: [--token-id ID] [--token-secret S] [--refuse-top-above-max]
 //
 // Standard output carries only what a script reads: the credentials, the CA to trust, and
 // `listening on https://HOST:PORT` (the real port when 0 was asked for) once it is serving.
@@ -11,11 +12,13 @@
 
 #include <csignal>
 #include <iostream>
+#include <memory>
 #include <string>
 
 #include "http/server.h"
 #include "sims/common/fleet.h"
 #include "sims/common/tls_files.h"
+#include "sims/pulseway/pulseway_sim.h"
 #include "sims/syncro/syncro_sim.h"
 
 namespace cairn::sims {
@@ -48,6 +51,7 @@ int Main(int argc, char** argv) {
   int threads = 4;
   FleetOptions fleet;
   syncro::SyncroSimOptions syncro_options;
+  pulseway::PulsewaySimOptions pulseway_options;
   app.add_option("--vendor", vendor, "connectwise|halo|syncro|pulseway")->required();
   app.add_option("--listen", listen, "HOST:PORT to listen on; port 0 picks a free one");
   app.add_option("--seed", fleet.seed, "seed of the generated client base");
@@ -72,15 +76,19 @@ int Main(int argc, char** argv) {
                  "Syncro: requests per minute per address before 429; 0 = unlimited")
       ->check(CLI::Range(0, 1000000000));
   app.add_flag("--retry-after", syncro_options.retry_after_header, "Syncro: send Retry-After on 429");
+  app.add_option("--token-id", pulseway_options.token_id, "Pulseway: the API token id to accept");
+  app.add_option("--token-secret", pulseway_options.token_secret, "Pulseway: the API token secret to accept");
+  app.add_flag("--refuse-top-above-max", pulseway_options.refuse_top_above_max,
+               "Pulseway: answer 400 to $top above 100 instead of capping it");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
 
-  if (vendor == "connectwise" || vendor == "halo" || vendor == "pulseway")
+  if (vendor == "connectwise" || vendor == "halo")
     return Fail("vendor " + vendor + " is not implemented yet", 2);
-  if (vendor != "syncro") return Fail("unknown vendor " + vendor + " (connectwise|halo|syncro|pulseway)", 2);
+  if (vendor != "syncro" && vendor != "pulseway") return Fail("unknown vendor " + vendor + " (connectwise|halo|syncro|pulseway)", 2);
 
   http::ServerOptions options;
   if (!ParseListen(listen, &options.host, &options.port))
@@ -95,7 +103,18 @@ int Main(int argc, char** argv) {
     ca_file = files->ca_cert;
   }
   syncro_options.fleet = fleet;
-  syncro::SyncroSim sim(syncro_options);
+  pulseway_options.fleet = fleet;
+  // Only the asked-for vendor is built (a Syncro sim would otherwise compute its customer list).
+  std::unique_ptr<syncro::SyncroSim> syncro_sim;
+  std::unique_ptr<pulseway::PulsewaySim> pulseway_sim;
+  http::Handler handler;
+  if (vendor == "syncro") {
+    syncro_sim = std::make_unique<syncro::SyncroSim>(syncro_options);
+    handler = [sim = syncro_sim.get()](http::Request& req) { return sim->Handle(req); };
+  } else {
+    pulseway_sim = std::make_unique<pulseway::PulsewaySim>(pulseway_options);
+    handler = [sim = pulseway_sim.get()](http::Request& req) { return sim->Handle(req); };
+  }
 
   // Signals are taken synchronously by this thread; the server threads never see them.
   sigset_t signals;
@@ -104,15 +123,23 @@ int Main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  auto server = http::Server::Start(options, [&sim](http::Request& req) { return sim.Handle(req); });
+  auto server = http::Server::Start(options, handler);
   if (!server.ok()) return Fail(server.status().message());
   std::string host = options.host.find(':') != std::string::npos ? "[" + options.host + "]" : options.host;
   std::string base = std::string(plain_http ? "http" : "https") + "://" + host + ":" +
                      std::to_string((*server)->port());
-  std::cout << "vendor: syncro (seed " << fleet.seed << ", " << fleet.companies << " customers)\n"
-            << "api base: " << base << "/api/v1\n"
-            << "api key: " << syncro_options.api_key
-            << " (as Authorization: Bearer KEY, Authorization: KEY or ?api_key=KEY)\n";
+  if (vendor == "syncro") {
+    std::cout << "vendor: syncro (seed " << fleet.seed << ", " << fleet.companies << " customers)\n"
+              << "api base: " << base << "/api/v1\n"
+              << "api key: " << syncro_options.api_key
+              << " (as Authorization: Bearer KEY, Authorization: KEY or ?api_key=KEY)\n";
+  } else {
+    std::cout << "vendor: pulseway (seed " << fleet.seed << ", " << fleet.companies << " organizations)\n"
+              << "api base: " << base << "/api/v3\n"
+              << "token id: " << pulseway_options.token_id << "\n"
+              << "token secret: " << pulseway_options.token_secret
+              << " (as Authorization: Basic base64(ID:SECRET))\n";
+  }
   if (!ca_file.empty()) std::cout << "trust: " << ca_file << "\n";
   std::cout << "listening on " << base << std::endl;
 

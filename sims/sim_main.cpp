@@ -1,8 +1,9 @@
 // The `cairn-sim` binary: serves a fake vendor API (issue 3) until SIGINT or SIGTERM.
 //
-//   cairn-sim --vendor syncro|pulseway --listen HOST:PORT --seed N
+//   cairn-sim --vendor halo|syncro|pulseway --listen HOST:PORT --seed N
 //             [--companies N --contacts-per-company N --sites-per-company N --devices-per-company N]
 //             [--tls-dir DIR] [--plain-http]
+//             Halo: [--client-id ID] [--client-secret S] [--tenant T] [--token-ttl S] [--page-size N]
 //             Syncro: [--api-key K] [--*-per-page N] [--rate-limit N] [--retry-after]
 //             Pulseway: [--token-id ID] [--token-secret S] [--refuse-top-above-max]
 //
@@ -18,6 +19,7 @@
 #include "http/server.h"
 #include "sims/common/fleet.h"
 #include "sims/common/tls_files.h"
+#include "sims/halo/halo_sim.h"
 #include "sims/pulseway/pulseway_sim.h"
 #include "sims/syncro/syncro_sim.h"
 
@@ -52,6 +54,7 @@ int Main(int argc, char** argv) {
   FleetOptions fleet;
   syncro::SyncroSimOptions syncro_options;
   pulseway::PulsewaySimOptions pulseway_options;
+  halo::HaloSimOptions halo_options;
   app.add_option("--vendor", vendor, "connectwise|halo|syncro|pulseway")->required();
   app.add_option("--listen", listen, "HOST:PORT to listen on; port 0 picks a free one");
   app.add_option("--seed", fleet.seed, "seed of the generated client base");
@@ -80,15 +83,22 @@ int Main(int argc, char** argv) {
   app.add_option("--token-secret", pulseway_options.token_secret, "Pulseway: the API token secret to accept");
   app.add_flag("--refuse-top-above-max", pulseway_options.refuse_top_above_max,
                "Pulseway: answer 400 to $top above 100 instead of capping it");
+  app.add_option("--client-id", halo_options.client_id, "Halo: the application's client id");
+  app.add_option("--client-secret", halo_options.client_secret, "Halo: the application's client secret");
+  app.add_option("--tenant", halo_options.tenant, "Halo: the ?tenant= the token endpoint wants; empty = self-hosted");
+  app.add_option("--token-ttl", halo_options.token_ttl_s, "Halo: token lifetime in seconds (expires_in)")
+      ->check(CLI::Range(1, 1000000000));
+  app.add_option("--page-size", halo_options.default_page_size, "Halo: page_size when pageinate=true omits it")
+      ->check(CLI::Range(1, 100000));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
 
-  if (vendor == "connectwise" || vendor == "halo")
+  if (vendor == "connectwise")
     return Fail("vendor " + vendor + " is not implemented yet", 2);
-  if (vendor != "syncro" && vendor != "pulseway") return Fail("unknown vendor " + vendor + " (connectwise|halo|syncro|pulseway)", 2);
+  if (vendor != "halo" && vendor != "syncro" && vendor != "pulseway") return Fail("unknown vendor " + vendor + " (connectwise|halo|syncro|pulseway)", 2);
 
   http::ServerOptions options;
   if (!ParseListen(listen, &options.host, &options.port))
@@ -104,11 +114,16 @@ int Main(int argc, char** argv) {
   }
   syncro_options.fleet = fleet;
   pulseway_options.fleet = fleet;
+  halo_options.fleet = fleet;
   // Only the asked-for vendor is built (a Syncro sim would otherwise compute its customer list).
   std::unique_ptr<syncro::SyncroSim> syncro_sim;
   std::unique_ptr<pulseway::PulsewaySim> pulseway_sim;
+  std::unique_ptr<halo::HaloSim> halo_sim;
   http::Handler handler;
-  if (vendor == "syncro") {
+  if (vendor == "halo") {
+    halo_sim = std::make_unique<halo::HaloSim>(halo_options);
+    handler = [sim = halo_sim.get()](http::Request& req) { return sim->Handle(req); };
+  } else if (vendor == "syncro") {
     syncro_sim = std::make_unique<syncro::SyncroSim>(syncro_options);
     handler = [sim = syncro_sim.get()](http::Request& req) { return sim->Handle(req); };
   } else {
@@ -128,7 +143,16 @@ int Main(int argc, char** argv) {
   std::string host = options.host.find(':') != std::string::npos ? "[" + options.host + "]" : options.host;
   std::string base = std::string(plain_http ? "http" : "https") + "://" + host + ":" +
                      std::to_string((*server)->port());
-  if (vendor == "syncro") {
+  if (vendor == "halo") {
+    std::cout << "vendor: halo (seed " << fleet.seed << ", " << fleet.companies << " clients)\n"
+              << "auth server: " << base << "/auth (token: POST " << base << "/auth/token"
+              << (halo_options.tenant.empty() ? std::string() : "?tenant=" + halo_options.tenant) << ")\n"
+              << "api base: " << base << "/api\n"
+              << "client id: " << halo_options.client_id << "\n"
+              << "client secret: " << halo_options.client_secret << "\n"
+              << "tenant: " << (halo_options.tenant.empty() ? "(none, self-hosted)" : halo_options.tenant) << "\n"
+              << "token ttl: " << halo_options.token_ttl_s << " s (grant_type=client_credentials, scope=all)\n";
+  } else if (vendor == "syncro") {
     std::cout << "vendor: syncro (seed " << fleet.seed << ", " << fleet.companies << " customers)\n"
               << "api base: " << base << "/api/v1\n"
               << "api key: " << syncro_options.api_key

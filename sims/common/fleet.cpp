@@ -1,18 +1,11 @@
 #include "sims/common/fleet.h"
+#include "sims/common/util.h"
 
 #include <cstdio>
 #include <iterator>
 
 namespace cairn::sims {
 namespace {
-
-// SplitMix64: a fast, well-mixed 64-bit hash; the whole fleet is derived from it.
-uint64_t Mix(uint64_t x) {
-  x += 0x9E3779B97F4A7C15ULL;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
-  return x ^ (x >> 31);
-}
 
 // A stream of numbers for one record, from (seed, kind, company, index).
 class Rng {

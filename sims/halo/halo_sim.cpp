@@ -1,4 +1,5 @@
 #include "sims/halo/halo_sim.h"
+#include "sims/common/util.h"
 
 #include <boost/json.hpp>
 
@@ -26,13 +27,6 @@ constexpr int64_t kChildStride = 10'000'000;  // site, user and asset ids: (comp
 int64_t ClientId(int64_t company) { return kClientIdBase + company; }
 int64_t ChildId(int64_t company, int64_t index) { return (company + 1) * kChildStride + index; }
 
-std::optional<int64_t> ParseInt(std::string_view s) {
-  int64_t v = 0;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
-  return v;
-}
-
 // An id that may come as "12" or, echoing the Site list's doubles, "12.0".
 std::optional<int64_t> ParseId(std::string_view s) {
   if (auto dot = s.find('.'); dot != std::string_view::npos) {
@@ -41,13 +35,6 @@ std::optional<int64_t> ParseId(std::string_view s) {
     s = s.substr(0, dot);
   }
   return ParseInt(s);
-}
-
-uint64_t Mix(uint64_t x) {
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
 }
 
 // Halo's dates: ISO yyyy-MM-ddTHH:mm:ss.fffZ.

@@ -1,4 +1,5 @@
 #include "sims/pulseway/pulseway_sim.h"
+#include "sims/common/util.h"
 
 #include <boost/json.hpp>
 
@@ -28,20 +29,6 @@ constexpr char kNotFound[] = "Entity is not found.";
 // Pulseway runs on ASP.NET Web API; its authorization filter's stock message is the likeliest
 // text for a missing or wrong token (uncertain: the reference gives only the status list).
 constexpr char kUnauthorized[] = "Authorization has been denied for this request.";
-
-std::optional<int64_t> ParseInt(std::string_view s) {
-  int64_t v = 0;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (s.empty() || ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
-  return v;
-}
-
-uint64_t Mix(uint64_t x) {
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
-}
 
 uint64_t Hash(uint64_t a, uint64_t b, uint64_t c = 0) { return Mix(a ^ Mix(b ^ Mix(c))); }
 

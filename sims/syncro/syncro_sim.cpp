@@ -1,4 +1,5 @@
 #include "sims/syncro/syncro_sim.h"
+#include "sims/common/util.h"
 
 #include <boost/json.hpp>
 
@@ -21,20 +22,6 @@ constexpr std::string_view kPrefix = "/api/v1";
 
 int64_t CustomerId(int64_t company) { return kCustomerIdBase + company; }
 int64_t ChildId(int64_t company, int64_t index) { return (company + 1) * kChildStride + index; }
-
-std::optional<int64_t> ParseInt(std::string_view s) {
-  int64_t v = 0;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
-  return v;
-}
-
-uint64_t Mix(uint64_t x) {
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
-}
 
 // Syncro's timestamps: ISO 8601 with milliseconds and Z, e.g. 2019-10-21T08:33:21.053Z.
 std::string Iso(int64_t unix_ms) {

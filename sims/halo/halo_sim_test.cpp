@@ -13,6 +13,7 @@
 
 #include "http/client.h"
 #include "http/server.h"
+#include "sims/common/https_sim_test.h"
 #include "sims/common/tls_files.h"
 
 namespace cairn::sims::halo {
@@ -25,44 +26,19 @@ constexpr char kClientId[] = "test-client";
 constexpr char kSecret[] = "test-secret";
 constexpr char kTenant[] = "acme";
 
-class HaloSimTest : public ::testing::Test {
+class HaloSimTest : public HttpsSimTest {
  protected:
-  static void SetUpTestSuite() {
-    dir_ = new std::string((fs::temp_directory_path() /
-                            ("cairn-halo-sim-test-" + std::to_string(::getpid()))).string());
-    auto files = EnsureTlsFiles(*dir_);
-    ASSERT_TRUE(files.ok()) << files.status().ToString();
-    files_ = new TlsFiles(*files);
-  }
-  static void TearDownTestSuite() {
-    std::error_code ec;
-    fs::remove_all(*dir_, ec);
-    delete dir_;
-    delete files_;
-  }
 
   // Starts a simulator over HTTPS on a free port, with a clock the test moves; stopped by TearDown.
   void Start(HaloSimOptions o) {
-    if (server_) server_->Stop();
-    server_.reset();
+    StopServer();
     o.client_id = kClientId;
     o.client_secret = kSecret;
     o.tenant = kTenant;
     o.clock = [this] { return epoch_ + std::chrono::seconds(offset_s_.load()); };
     sim_ = std::make_unique<HaloSim>(o);
-    http::ServerOptions so;
-    so.port = 0;
-    so.threads = 2;
-    so.tls_cert_file = files_->server_cert;
-    so.tls_key_file = files_->server_key;
-    auto s = http::Server::Start(so, [this](http::Request& r) { return sim_->Handle(r); });
-    ASSERT_TRUE(s.ok()) << s.status().ToString();
-    server_ = std::move(*s);
-    base_ = "https://127.0.0.1:" + std::to_string(server_->port());
-    client_ = std::make_unique<http::Client>(http::ClientOptions{.ca_file = files_->ca_cert});
-  }
-  void TearDown() override {
-    if (server_) server_->Stop();
+    Serve([this](http::Request& r) { return sim_->Handle(r); });
+    base_ = origin_;
   }
 
   http::ClientResponse Send(http::ClientRequest req) {
@@ -117,19 +93,13 @@ class HaloSimTest : public ::testing::Test {
     return o;
   }
 
-  static std::string* dir_;
-  static TlsFiles* files_;
   const std::chrono::steady_clock::time_point epoch_ = std::chrono::steady_clock::now();
   std::atomic<int64_t> offset_s_{0};
   std::string token_;
   std::unique_ptr<HaloSim> sim_;
-  std::unique_ptr<http::Server> server_;
-  std::unique_ptr<http::Client> client_;
   std::string base_;
 };
 
-std::string* HaloSimTest::dir_ = nullptr;
-TlsFiles* HaloSimTest::files_ = nullptr;
 
 const json::array& Arr(const json::value& v, const char* key) { return v.as_object().at(key).as_array(); }
 

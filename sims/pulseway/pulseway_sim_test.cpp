@@ -13,6 +13,7 @@
 #include "http/client.h"
 #include "http/server.h"
 #include "sims/common/fleet.h"
+#include "sims/common/https_sim_test.h"
 #include "sims/common/tls_files.h"
 
 namespace cairn::sims::pulseway {
@@ -59,42 +60,17 @@ std::string Encode(std::string_view s) {
 
 std::string Basic(const std::string& id, const std::string& secret) { return "Basic " + Base64(id + ":" + secret); }
 
-class PulsewaySimTest : public ::testing::Test {
+class PulsewaySimTest : public HttpsSimTest {
  protected:
-  static void SetUpTestSuite() {
-    dir_ = new std::string((fs::temp_directory_path() /
-                            ("cairn-pulseway-sim-test-" + std::to_string(::getpid()))).string());
-    auto files = EnsureTlsFiles(*dir_);
-    ASSERT_TRUE(files.ok()) << files.status().ToString();
-    files_ = new TlsFiles(*files);
-  }
-  static void TearDownTestSuite() {
-    std::error_code ec;
-    fs::remove_all(*dir_, ec);
-    delete dir_;
-    delete files_;
-  }
 
   // Starts a simulator over HTTPS on a free port; stopped by TearDown.
   void Start(PulsewaySimOptions o) {
-    if (server_) server_->Stop();
-    server_.reset();
+    StopServer();
     o.token_id = kId;
     o.token_secret = kSecret;
     sim_ = std::make_unique<PulsewaySim>(o);
-    http::ServerOptions so;
-    so.port = 0;
-    so.threads = 2;
-    so.tls_cert_file = files_->server_cert;
-    so.tls_key_file = files_->server_key;
-    auto s = http::Server::Start(so, [this](http::Request& r) { return sim_->Handle(r); });
-    ASSERT_TRUE(s.ok()) << s.status().ToString();
-    server_ = std::move(*s);
-    base_ = "https://127.0.0.1:" + std::to_string(server_->port()) + "/api/v3";
-    client_ = std::make_unique<http::Client>(http::ClientOptions{.ca_file = files_->ca_cert});
-  }
-  void TearDown() override {
-    if (server_) server_->Stop();
+    Serve([this](http::Request& r) { return sim_->Handle(r); });
+    base_ = origin_ + "/api/v3";
   }
 
   http::ClientResponse Get(const std::string& path_and_query,
@@ -126,16 +102,10 @@ class PulsewaySimTest : public ::testing::Test {
     return o;
   }
 
-  static std::string* dir_;
-  static TlsFiles* files_;
   std::unique_ptr<PulsewaySim> sim_;
-  std::unique_ptr<http::Server> server_;
-  std::unique_ptr<http::Client> client_;
   std::string base_;
 };
 
-std::string* PulsewaySimTest::dir_ = nullptr;
-TlsFiles* PulsewaySimTest::files_ = nullptr;
 
 const json::array& Data(const json::value& v) { return v.at("Data").as_array(); }
 const json::object& Meta(const json::value& v) { return v.at("Meta").as_object(); }

@@ -12,6 +12,7 @@
 
 #include "http/client.h"
 #include "http/server.h"
+#include "sims/common/https_sim_test.h"
 #include "sims/common/tls_files.h"
 
 namespace cairn::sims::syncro {
@@ -22,41 +23,16 @@ namespace json = boost::json;
 
 constexpr char kKey[] = "test-key-123";
 
-class SyncroSimTest : public ::testing::Test {
+class SyncroSimTest : public HttpsSimTest {
  protected:
-  static void SetUpTestSuite() {
-    dir_ = new std::string((fs::temp_directory_path() /
-                            ("cairn-syncro-sim-test-" + std::to_string(::getpid()))).string());
-    auto files = EnsureTlsFiles(*dir_);
-    ASSERT_TRUE(files.ok()) << files.status().ToString();
-    files_ = new TlsFiles(*files);
-  }
-  static void TearDownTestSuite() {
-    std::error_code ec;
-    fs::remove_all(*dir_, ec);
-    delete dir_;
-    delete files_;
-  }
 
   // Starts a simulator over HTTPS on a free port; stopped by TearDown.
   void Start(SyncroSimOptions o) {
-    if (server_) server_->Stop();
-    server_.reset();
+    StopServer();
     o.api_key = kKey;
     sim_ = std::make_unique<SyncroSim>(o);
-    http::ServerOptions so;
-    so.port = 0;
-    so.threads = 2;
-    so.tls_cert_file = files_->server_cert;
-    so.tls_key_file = files_->server_key;
-    auto s = http::Server::Start(so, [this](http::Request& r) { return sim_->Handle(r); });
-    ASSERT_TRUE(s.ok()) << s.status().ToString();
-    server_ = std::move(*s);
-    base_ = "https://127.0.0.1:" + std::to_string(server_->port()) + "/api/v1";
-    client_ = std::make_unique<http::Client>(http::ClientOptions{.ca_file = files_->ca_cert});
-  }
-  void TearDown() override {
-    if (server_) server_->Stop();
+    Serve([this](http::Request& r) { return sim_->Handle(r); });
+    base_ = origin_ + "/api/v1";
   }
 
   http::ClientResponse Get(const std::string& path_and_query, http::Headers headers = {
@@ -87,16 +63,10 @@ class SyncroSimTest : public ::testing::Test {
     return o;
   }
 
-  static std::string* dir_;
-  static TlsFiles* files_;
   std::unique_ptr<SyncroSim> sim_;
-  std::unique_ptr<http::Server> server_;
-  std::unique_ptr<http::Client> client_;
   std::string base_;
 };
 
-std::string* SyncroSimTest::dir_ = nullptr;
-TlsFiles* SyncroSimTest::files_ = nullptr;
 
 const json::object& Obj(const json::value& v, const char* key) { return v.as_object().at(key).as_object(); }
 const json::array& Arr(const json::value& v, const char* key) { return v.as_object().at(key).as_array(); }

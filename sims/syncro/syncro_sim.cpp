@@ -35,17 +35,25 @@ std::string Iso(int64_t unix_ms) {
   return buf;
 }
 
-// Deterministic creation and update stamps for a record: created between 2019 and 2022, updated
-// up to two years later. Derived from the record's identity and the seed, never the clock.
-std::pair<std::string, std::string> Stamps(uint64_t seed, int kind, int64_t company, int64_t index) {
-  uint64_t h = Mix(seed ^ Mix(static_cast<uint64_t>(kind) ^ Mix(static_cast<uint64_t>(company) ^
-                                                                 Mix(static_cast<uint64_t>(index)))));
-  constexpr int64_t kStart = 1546300800000;  // 2019-01-01T00:00:00Z
-  constexpr uint64_t kThreeYears = 3ull * 365 * 86400 * 1000;
-  constexpr uint64_t kTwoYears = 2ull * 365 * 86400 * 1000;
-  int64_t created = kStart + static_cast<int64_t>(h % kThreeYears);
-  int64_t updated = created + static_cast<int64_t>(Mix(h) % kTwoYears);
-  return {Iso(created), Iso(updated)};
+// A record's created_at and updated_at, as the tenant keeps them (mutations move updated_at).
+std::pair<std::string, std::string> Stamps(const TenantView& view, RecordKind kind, RecordKey key) {
+  RecordStamps s = view.Stamps(kind, key);
+  return {Iso(s.created_ms), Iso(s.updated_ms)};
+}
+
+// Case-insensitive (ASCII) substring test, as Postgres ILIKE does for the filters modelled.
+bool ContainsFolded(std::string_view haystack, std::string_view needle) {
+  auto fold = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+  if (needle.empty()) return true;
+  for (size_t i = 0; i + needle.size() <= haystack.size(); ++i) {
+    size_t j = 0;
+    while (j < needle.size() && fold(haystack[i + j]) == fold(needle[j])) ++j;
+    if (j == needle.size()) return true;
+  }
+  return false;
+}
+bool EqualsFolded(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && ContainsFolded(a, b);
 }
 
 struct Page {
@@ -92,14 +100,51 @@ struct Query {
   }
 };
 
+Vocabulary SyncroVocabulary(const SyncroSimOptions& o) {
+  Vocabulary v;
+  v.kind = [](const std::string& name) -> std::optional<RecordKind> {
+    if (name == "customers") return RecordKind::kCompany;
+    if (name == "contacts") return RecordKind::kContact;
+    if (name == "customer_assets" || name == "assets") return RecordKind::kDevice;
+    return std::nullopt;
+  };
+  v.key = [](RecordKind kind, const json::value& id) -> std::optional<RecordKey> {
+    if (!id.is_int64()) return std::nullopt;
+    int64_t n = id.get_int64();
+    if (kind == RecordKind::kCompany) {
+      if (n < kCustomerIdBase) return std::nullopt;
+      return RecordKey{n - kCustomerIdBase, 0};
+    }
+    if (n < kChildStride) return std::nullopt;
+    return RecordKey{n / kChildStride - 1, n % kChildStride};
+  };
+  v.id = [](RecordKind kind, RecordKey key) -> json::value {
+    return kind == RecordKind::kCompany ? CustomerId(key.company) : ChildId(key.company, key.index);
+  };
+  v.too_many_requests = [retry_after = o.retry_after_header](int retry_after_s) {
+    // Rack::Attack's default throttled response (our inference for Syncro, uncertain).
+    auto r = http::Response::Text(429, "Retry later\n");
+    if (retry_after) r.headers.emplace_back("Retry-After", std::to_string(retry_after_s));
+    return r;
+  };
+  v.rate_limit_per_min = o.rate_limit_per_minute;
+  return v;
+}
+
+SyncroSimOptions Normalised(SyncroSimOptions o) {
+  o.customers_per_page = std::max(1, o.customers_per_page);
+  o.contacts_per_page = std::max(1, o.contacts_per_page);
+  o.assets_per_page = std::max(1, o.assets_per_page);
+  return o;
+}
+
 }  // namespace
 
-SyncroSim::SyncroSim(SyncroSimOptions options) : o_(std::move(options)), fleet_(o_.fleet) {
-  o_.customers_per_page = std::max(1, o_.customers_per_page);
-  o_.contacts_per_page = std::max(1, o_.contacts_per_page);
-  o_.assets_per_page = std::max(1, o_.assets_per_page);
-  for (int64_t c = 0; c < fleet_.companies(); ++c)
-    if (fleet_.Company(c).active) enabled_companies_.push_back(c);
+SyncroSim::SyncroSim(SyncroSimOptions options)
+    : o_(Normalised(std::move(options))),
+      tenant_(o_.fleet),
+      control_(o_.control_token, &tenant_, SyncroVocabulary(o_), o_.fleet.seed) {
+  if (o_.clock) control_.SetClock(o_.clock);
 }
 
 namespace {
@@ -107,8 +152,7 @@ namespace {
 // The request-scoped half of the simulator: maps fleet records into Syncro's shapes.
 class Responder {
  public:
-  Responder(const SyncroSimOptions& o, const Fleet& fleet, const std::vector<int64_t>& enabled)
-      : o_(o), fleet_(fleet), enabled_(enabled) {}
+  Responder(const SyncroSimOptions& o, const TenantView& view) : o_(o), view_(view) {}
 
   http::Response Handle(const http::Request& req) const {
     // A bad key is refused before routing, as a Rails before_action would.
@@ -174,16 +218,16 @@ class Responder {
   std::optional<int64_t> CompanyOf(std::optional<int64_t> customer_id) const {
     if (!customer_id || *customer_id < kCustomerIdBase) return std::nullopt;
     int64_t c = *customer_id - kCustomerIdBase;
-    if (c < 0 || c >= fleet_.companies()) return std::nullopt;
+    if (!view_.Live(RecordKind::kCompany, {c, 0})) return std::nullopt;
     return c;
   }
 
   // Contact or asset id -> (company, index), when it exists.
-  std::optional<std::pair<int64_t, int64_t>> ChildOf(std::optional<int64_t> id, int64_t per_company) const {
+  std::optional<std::pair<int64_t, int64_t>> ChildOf(std::optional<int64_t> id, RecordKind kind) const {
     if (!id || *id < kChildStride) return std::nullopt;
     int64_t company = *id / kChildStride - 1;
     int64_t index = *id % kChildStride;
-    if (company >= fleet_.companies() || index >= per_company) return std::nullopt;
+    if (!view_.Live(kind, {company, index})) return std::nullopt;
     return std::make_pair(company, index);
   }
 
@@ -206,9 +250,9 @@ class Responder {
   }
 
   json::object ContactJson(int64_t company, int64_t index) const {
-    FakeContact p = fleet_.Contact(company, index);
-    FakeCompany c = fleet_.Company(company);
-    auto [created, updated] = Stamps(o_.fleet.seed, 2, company, index);
+    FakeContact p = *view_.Contact(company, index);
+    FakeCompany c = *view_.Company(company);
+    auto [created, updated] = Stamps(view_, RecordKind::kContact, {company, index});
     // `title` is returned inside properties, not at the top level [reference, contacts].
     return {{"id", ChildId(company, index)},
             {"name", p.first_name + " " + p.last_name},
@@ -234,23 +278,23 @@ class Responder {
   }
 
   json::object CustomerJson(int64_t company) const {
-    FakeCompany c = fleet_.Company(company);
+    FakeCompany c = *view_.Company(company);
     // The person fields of a business customer come from its first contact, as Syncro keeps a
     // main person on every customer.
     std::string first, last, email;
-    if (o_.fleet.contacts_per_company > 0) {
-      FakeContact p = fleet_.Contact(company, 0);
+    // contacts[] is empty in the spec's example; we assume it embeds the customer's contacts
+    // (uncertain), capped so that huge tenants do not make huge customer pages.
+    auto contact_keys = view_.Page(RecordKind::kContact, company, 0, 50);
+    if (!contact_keys.empty()) {
+      FakeContact p = *view_.Contact(company, contact_keys[0].index);
       first = p.first_name;
       last = p.last_name;
       email = p.email;
     }
     std::string fullname = first.empty() ? "" : first + " " + last;
-    auto [created, updated] = Stamps(o_.fleet.seed, 1, company, 0);
-    // contacts[] is empty in the spec's example; we assume it embeds the customer's contacts
-    // (uncertain), capped so that huge tenants do not make huge customer pages.
+    auto [created, updated] = Stamps(view_, RecordKind::kCompany, {company, 0});
     json::array contacts;
-    for (int64_t i = 0; i < std::min<int64_t>(o_.fleet.contacts_per_company, 50); ++i)
-      contacts.push_back(ContactJson(company, i));
+    for (auto k : contact_keys) contacts.push_back(ContactJson(company, k.index));
     return {{"id", CustomerId(company)},
             {"firstname", first},
             {"lastname", last},
@@ -295,8 +339,8 @@ class Responder {
   }
 
   json::object AssetJson(int64_t company, int64_t index, bool detail) const {
-    FakeDevice d = fleet_.Device(company, index);
-    auto [created, updated] = Stamps(o_.fleet.seed, 3, company, index);
+    FakeDevice d = *view_.Device(company, index);
+    auto [created, updated] = Stamps(view_, RecordKind::kDevice, {company, index});
     json::object properties;
     std::string asset_type;
     if (IsAgentDevice(d.type)) {
@@ -351,9 +395,9 @@ class Responder {
       properties["LAN IP(s)"] = d.ip;
     }
     json::value address = nullptr;
-    if (o_.fleet.sites_per_company > 0) {
-      int64_t s = index % o_.fleet.sites_per_company;
-      FakeSite site = fleet_.Site(company, s);
+    if (int64_t sites = view_.Total(RecordKind::kSite, company); sites > 0) {
+      int64_t s = view_.Page(RecordKind::kSite, company, index % sites, 1)[0].index;
+      FakeSite site = *view_.Site(company, s);
       address = json::object{{"id", ChildId(company, s)},
                              {"name", site.name},
                              {"customer_id", CustomerId(company)},
@@ -364,8 +408,8 @@ class Responder {
                              {"zip", site.zip}};
     }
     json::value contact_id = nullptr;
-    if (o_.fleet.contacts_per_company > 0 && d.type == DeviceType::kLaptop)
-      contact_id = ChildId(company, index % o_.fleet.contacts_per_company);
+    if (int64_t people = view_.Total(RecordKind::kContact, company); people > 0 && d.type == DeviceType::kLaptop)
+      contact_id = ChildId(company, view_.Page(RecordKind::kContact, company, index % people, 1)[0].index);
     json::object a{{"id", ChildId(company, index)},
                    {"name", d.name},
                    {"customer_id", CustomerId(company)},
@@ -388,11 +432,27 @@ class Responder {
 
   http::Response Customers(const Query& q) const {
     bool all = q.Flag("include_disabled");
-    Page p{q.PageNumber(), o_.customers_per_page,
-           all ? fleet_.companies() : static_cast<int64_t>(enabled_.size())};
+    auto business_name = q.Get("business_name");
+    auto text = q.Get("query");
+    // Customers are few next to assets: the list is filtered by walking them.
+    std::vector<int64_t> matching;
+    view_.ForEach(RecordKind::kCompany, std::nullopt, [&](RecordKey k) {
+      FakeCompany c = *view_.Company(k.company);
+      if (!all && !c.active) return true;
+      if (business_name && !EqualsFolded(c.name, *business_name)) return true;
+      if (text && !ContainsFolded(c.name, *text)) {
+        auto first = view_.Page(RecordKind::kContact, k.company, 0, 1);
+        if (first.empty()) return true;
+        FakeContact p = *view_.Contact(k.company, first[0].index);
+        if (!ContainsFolded(p.first_name + " " + p.last_name, *text) && !ContainsFolded(p.email, *text))
+          return true;
+      }
+      matching.push_back(k.company);
+      return true;
+    });
+    Page p{q.PageNumber(), o_.customers_per_page, static_cast<int64_t>(matching.size())};
     json::array items;
-    for (int64_t i = p.first(); i < p.end(); ++i)
-      items.push_back(CustomerJson(all ? i : enabled_[static_cast<size_t>(i)]));
+    for (int64_t i = p.first(); i < p.end(); ++i) items.push_back(CustomerJson(matching[static_cast<size_t>(i)]));
     return JsonResponse(200, json::object{{"customers", std::move(items)}, {"meta", Meta(p)}});
   }
 
@@ -406,8 +466,8 @@ class Responder {
   http::Response Phones(std::optional<int64_t> id) const {
     auto c = CompanyOf(id);
     if (!c) return http::Response::Json(404, "");
-    FakeCompany co = fleet_.Company(*c);
-    auto [created, updated] = Stamps(o_.fleet.seed, 4, *c, 0);
+    FakeCompany co = *view_.Company(*c);
+    auto [created, updated] = Stamps(view_, RecordKind::kCompany, {*c, 0});
     return JsonResponse(200, json::object{{"phones", json::array{json::object{
                                                          {"id", ChildId(*c, 0)},
                                                          {"label", "Office"},
@@ -419,83 +479,84 @@ class Responder {
   }
 
   // The contacts or assets of one customer (customer_id given) or of all customers, in id order.
+  // `keep` (optional) filters by walking the records; without it a page costs only its records.
   template <class ItemFn>
-  json::object ChildList(const Query& q, const char* plural, int64_t per_company, int per_page,
-                         ItemFn item) const {
-    int64_t first_company = 0, companies = fleet_.companies();
+  json::object ChildList(const Query& q, const char* plural, RecordKind kind, int per_page, ItemFn item,
+                         const std::function<bool(RecordKey)>& keep = {}) const {
+    std::optional<int64_t> company;
     if (auto cid = q.Get("customer_id")) {
       auto c = CompanyOf(ParseInt(*cid));
       // An unknown customer simply matches nothing.
-      first_company = c ? *c : 0;
-      companies = c ? 1 : 0;
+      if (!c) {
+        Page none{q.PageNumber(), per_page, 0};
+        return {{plural, json::array{}}, {"meta", Meta(none)}};
+      }
+      company = *c;
     }
-    Page p{q.PageNumber(), per_page, companies * per_company};
     json::array items;
-    for (int64_t i = p.first(); i < p.end(); ++i)
-      items.push_back(item(first_company + i / per_company, i % per_company));
+    if (!keep) {
+      Page p{q.PageNumber(), per_page, view_.Total(kind, company)};
+      for (auto k : view_.Page(kind, company, p.first(), p.end() - p.first())) items.push_back(item(k.company, k.index));
+      return {{plural, std::move(items)}, {"meta", Meta(p)}};
+    }
+    std::vector<RecordKey> matching;
+    view_.ForEach(kind, company, [&](RecordKey k) {
+      if (keep(k)) matching.push_back(k);
+      return true;
+    });
+    Page p{q.PageNumber(), per_page, static_cast<int64_t>(matching.size())};
+    for (int64_t i = p.first(); i < p.end(); ++i) {
+      auto k = matching[static_cast<size_t>(i)];
+      items.push_back(item(k.company, k.index));
+    }
     return {{plural, std::move(items)}, {"meta", Meta(p)}};
   }
 
   http::Response Contacts(const Query& q) const {
-    return JsonResponse(200, ChildList(q, "contacts", o_.fleet.contacts_per_company, o_.contacts_per_page,
+    return JsonResponse(200, ChildList(q, "contacts", RecordKind::kContact, o_.contacts_per_page,
                                        [this](int64_t c, int64_t i) { return ContactJson(c, i); }));
   }
 
   http::Response ContactDetail(std::optional<int64_t> id) const {
-    auto k = ChildOf(id, o_.fleet.contacts_per_company);
+    auto k = ChildOf(id, RecordKind::kContact);
     if (!k) return JsonResponse(404, json::object{{"message", "Not found"}});
     // Unwrapped (no "contact" key), unlike customers and assets: Syncro's own asymmetry.
     return JsonResponse(200, ContactJson(k->first, k->second));
   }
 
   http::Response Assets(const Query& q) const {
-    return JsonResponse(200, ChildList(q, "assets", o_.fleet.devices_per_company, o_.assets_per_page,
-                                       [this](int64_t c, int64_t i) { return AssetJson(c, i, false); }));
+    std::function<bool(RecordKey)> keep;
+    auto text = q.Get("query");
+    if (text && !text->empty()) {
+      keep = [this, &text](RecordKey k) {
+        FakeDevice d = *view_.Device(k.company, k.index);
+        return ContainsFolded(d.name, *text) || ContainsFolded(d.serial, *text);
+      };
+    }
+    return JsonResponse(200, ChildList(q, "assets", RecordKind::kDevice, o_.assets_per_page,
+                                       [this](int64_t c, int64_t i) { return AssetJson(c, i, false); }, keep));
   }
 
   http::Response AssetDetail(std::optional<int64_t> id) const {
-    auto k = ChildOf(id, o_.fleet.devices_per_company);
+    auto k = ChildOf(id, RecordKind::kDevice);
     if (!k) return JsonResponse(404, json::object{{"error", "Asset not found"}});
     return JsonResponse(200, json::object{{"asset", AssetJson(k->first, k->second, true)}});
   }
 
   const SyncroSimOptions& o_;
-  const Fleet& fleet_;
-  const std::vector<int64_t>& enabled_;
+  const TenantView& view_;
 };
 
 }  // namespace
 
-bool SyncroSim::Admit(const std::string& remote_ip, int* retry_after_s) {
-  if (o_.rate_limit_per_minute <= 0) return true;
-  auto now = o_.clock ? o_.clock() : std::chrono::steady_clock::now();
-  double capacity = o_.rate_limit_per_minute;
-  double per_second = capacity / 60.0;
-  std::lock_guard lock(mu_);
-  auto [it, fresh] = buckets_.try_emplace(remote_ip, Bucket{capacity, now});
-  Bucket& b = it->second;
-  if (!fresh && now > b.at) {
-    b.tokens = std::min(capacity, b.tokens + std::chrono::duration<double>(now - b.at).count() * per_second);
-    b.at = now;
-  }
-  if (b.tokens >= 1) {
-    b.tokens -= 1;
-    return true;
-  }
-  *retry_after_s = static_cast<int>(std::ceil((1 - b.tokens) / per_second));
-  return false;
+http::Response SyncroSim::Handle(const http::Request& request) {
+  return control_.Handle(request, [this](const http::Request& r) { return HandleVendor(r); });
 }
 
-http::Response SyncroSim::Handle(const http::Request& request) {
+http::Response SyncroSim::HandleVendor(const http::Request& request) const {
   try {
-    int retry_after_s = 0;
-    if (!Admit(request.remote_ip, &retry_after_s)) {
-      // Rack::Attack's default throttled response (our inference for Syncro, uncertain).
-      auto r = http::Response::Text(429, "Retry later\n");
-      if (o_.retry_after_header) r.headers.emplace_back("Retry-After", std::to_string(retry_after_s));
-      return r;
-    }
-    return Responder(o_, fleet_, enabled_companies_).Handle(request);
+    auto view = tenant_.View();
+    return Responder(o_, *view).Handle(request);
   } catch (...) {
     // Boost.JSON allocates; the server's contract forbids throwing out of a handler.
     return http::Response::Json(500, R"({"status":500,"error":"Internal Server Error"})");

@@ -3,8 +3,8 @@
 // section 1 records it: the three API key forms, `page` paging with a `meta` object, a page size
 // per resource, `include_disabled`, the unwrapped contact detail, RMM data under
 // `properties.kabuto_information`, and Syncro's uneven error bodies. Records are the seeded
-// `Fleet` (sims/common/fleet.h) mapped into Syncro's shapes, computed per request: nothing of the
-// tenant is held in memory beyond the list of enabled customer indices.
+// `Fleet` (sims/common/fleet.h) mapped into Syncro's shapes, computed per request, read through
+// a `Tenant` (sims/common/tenant.h) that holds the changes made with the control API.
 //
 // Served under /api/v1: GET /me, /customers, /customers/{id}, /customers/{id}/phones, /contacts,
 // /contacts/{id}, /customer_assets, /customer_assets/{id}. Everything else is 404.
@@ -16,26 +16,28 @@
 // Rate limit: Syncro documents 180 requests per minute per IP; past it, 429 with the plain text
 // body of Rails' Rack::Attack ("Retry later\n"). A token bucket per remote address (capacity =
 // the per-minute figure, refilled continuously), checked before the key as Rack::Attack runs
-// before the application.
+// before the application (SimControl applies it).
 //
-// Not yet implemented (issue 3): the /_sim/ control API (mutate, faults, stats, reset), the
-// free-text and name filters on /customers, and
-// `asset_type_id`/`query`/`snmp_enabled` on /customer_assets (they are ignored).
+// Control API (sims/common/control.h) kinds: `customers`, `contacts`, `customer_assets` (also
+// `assets`); ids are Syncro's ids. Updates move `updated_at`.
 //
-// Thread-safe: only the rate limiter changes after construction, behind a mutex; Handle may run
-// on many threads at once.
+// Filters: `customer_id` on contacts and assets; `business_name` (exact, case-insensitive) and
+// `query` (case-insensitive substring of the business name, person name or email) on customers;
+// `query` (substring of the asset name or serial) on customer_assets. Not modelled:
+// `asset_type_id`, `snmp_enabled`, `sort` (ignored, as an unknown parameter is at Syncro).
+//
+// Thread-safe: Handle may run on many threads at once.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
-#include <mutex>
 #include <string>
-#include <unordered_map>
-#include <vector>
 
 #include "http/message.h"
+#include "sims/common/control.h"
 #include "sims/common/fleet.h"
+#include "sims/common/tenant.h"
 
 namespace cairn::sims::syncro {
 
@@ -54,6 +56,8 @@ struct SyncroSimOptions {
   int bad_key_status = 401;
   // Requests per minute per remote address; 0 = unlimited (for benchmarks).
   int rate_limit_per_minute = 180;
+  // X-Sim-Token of the control API; empty disables it.
+  std::string control_token = "sim-control-token";
   // Retry-After on a 429 is claimed only by third-party prose and is off in Rack::Attack's
   // default responder (uncertain), so it is off unless asked for.
   bool retry_after_header = false;
@@ -68,23 +72,18 @@ class SyncroSim {
 
   const SyncroSimOptions& options() const { return o_; }
 
-  // Answers one request as Syncro would. Never throws. Thread-safe (the rate limiter's buckets
-  // sit behind a mutex).
+  // Answers one request as Syncro would (and /_sim/ control requests). Never throws.
   http::Response Handle(const http::Request& request);
 
+  Tenant& tenant() { return tenant_; }
+  SimControl& control() { return control_; }
+
  private:
-  struct Bucket {
-    double tokens = 0;
-    std::chrono::steady_clock::time_point at;
-  };
-  // Takes a token from the caller's bucket; false with the seconds until the next one when empty.
-  bool Admit(const std::string& remote_ip, int* retry_after_s);
+  http::Response HandleVendor(const http::Request& request) const;
 
   SyncroSimOptions o_;
-  std::mutex mu_;
-  std::unordered_map<std::string, Bucket> buckets_;  // by remote address; guarded by mu_
-  Fleet fleet_;
-  std::vector<int64_t> enabled_companies_;  // indices of companies that are not disabled
+  Tenant tenant_;
+  SimControl control_;
 };
 
 }  // namespace cairn::sims::syncro

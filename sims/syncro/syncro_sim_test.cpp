@@ -315,5 +315,100 @@ TEST_F(SyncroSimTest, ClientWithoutTheCaIsRefused) {
   EXPECT_NE(r.status().message().find("TLS"), std::string::npos) << r.status().message();
 }
 
+
+TEST_F(SyncroSimTest, CustomerFiltersByNameAndQuery) {
+  Start(Small());
+  auto all = Arr(GetJson("/customers"), "customers");
+  std::string name(all.at(2).at("business_name").as_string());
+  std::string shouted;
+  for (char c : name) shouted += static_cast<char>(c >= 'a' && c <= 'z' ? c - 32 : c);
+  auto exact = GetJson("/customers?business_name=" + http::PercentEncode(shouted));
+  ASSERT_EQ(Arr(exact, "customers").size(), 1u);
+  EXPECT_EQ(Arr(exact, "customers")[0].at("id"), all.at(2).at("id"));
+  std::string email(all.at(5).at("email").as_string());
+  auto by_email = GetJson("/customers?query=" + http::PercentEncode(email));
+  ASSERT_GE(Arr(by_email, "customers").size(), 1u);
+  EXPECT_EQ(Arr(by_email, "customers")[0].at("id"), all.at(5).at("id"));
+  EXPECT_EQ(Obj(GetJson("/customers?query=zzz-no-such"), "meta").at("total_entries").as_int64(), 0);
+  auto asset = Arr(GetJson("/customer_assets"), "assets").at(7);
+  auto found = GetJson("/customer_assets?query=" + http::PercentEncode(std::string(asset.at("name").as_string())));
+  ASSERT_EQ(Arr(found, "assets").size(), 1u);
+  EXPECT_EQ(Arr(found, "assets")[0].at("id"), asset.at("id"));
+}
+
+// The control API: changes show up as Syncro would show them, with updated_at moved.
+TEST_F(SyncroSimTest, MutateThroughTheControlApi) {
+  Start(Small());
+  auto control = [&](const std::string& path, const std::string& body, const std::string& token = "sim-control-token") {
+    http::ClientRequest req;
+    req.method = "POST";
+    req.url = origin_ + path;
+    req.headers = {{"X-Sim-Token", token}, {"Content-Type", "application/json"}};
+    req.body = body;
+    auto r = client_->Send(req);
+    EXPECT_TRUE(r.ok());
+    return r.ok() ? *r : http::ClientResponse{};
+  };
+  EXPECT_EQ(control("/_sim/mutate", R"({"kind":"customers","action":"rename","count":1})", "wrong").status, 401);
+  auto before = GetJson("/customers/1004").at("customer");
+  auto r = control("/_sim/mutate", R"({"kind":"customers","action":"rename","ids":[1004]})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json::parse(r.body).at("ids"), (json::array{1004}));
+  auto after = GetJson("/customers/1004").at("customer");
+  EXPECT_NE(after.at("business_name"), before.at("business_name"));
+  EXPECT_GT(std::string(after.at("updated_at").as_string()), "2024-01-01T00:00:00.000Z");
+  EXPECT_EQ(after.at("created_at"), before.at("created_at"));
+
+  r = control("/_sim/mutate", R"({"kind":"customer_assets","action":"add","count":1,"company_id":1004})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  int64_t added = json::parse(r.body).at("ids").at(0).as_int64();
+  auto assets = GetJson("/customer_assets?customer_id=1004");
+  EXPECT_EQ(Obj(assets, "meta").at("total_entries").as_int64(), 11);
+  EXPECT_EQ(Arr(assets, "assets").back().at("id").as_int64(), added);
+  EXPECT_EQ(GetJson("/customer_assets/" + std::to_string(added)).at("asset").at("id").as_int64(), added);
+
+  int64_t contact = Arr(GetJson("/contacts?customer_id=1004"), "contacts").at(1).at("id").as_int64();
+  ASSERT_EQ(control("/_sim/mutate", "{\"kind\":\"contacts\",\"action\":\"delete\",\"ids\":[" +
+                                        std::to_string(contact) + "]}").status, 200);
+  EXPECT_EQ(Get("/contacts/" + std::to_string(contact)).status, 404);
+  EXPECT_EQ(Obj(GetJson("/contacts?customer_id=1004"), "meta").at("total_entries").as_int64(), 2);
+
+  ASSERT_EQ(control("/_sim/mutate", R"({"kind":"customers","action":"deactivate","ids":[1004]})").status, 200);
+  auto listed = Arr(GetJson("/customers?per_page=100"), "customers");
+  for (const auto& c : listed) EXPECT_NE(c.at("id").as_int64(), 1004);
+  EXPECT_TRUE(GetJson("/customers/1004").at("customer").at("disabled").as_bool());
+
+  http::ClientRequest stats;
+  stats.url = origin_ + "/_sim/stats";
+  stats.headers = {{"X-Sim-Token", "sim-control-token"}};
+  auto s = client_->Send(stats);
+  ASSERT_TRUE(s.ok());
+  auto by_path = json::parse(s->body).at("by_path");
+  EXPECT_EQ(by_path.at("GET /api/v1/customers/{id}").at("200").as_int64(), 3);
+  EXPECT_EQ(by_path.at("GET /api/v1/contacts/{id}").at("404").as_int64(), 1);
+
+  ASSERT_EQ(control("/_sim/reset", "").status, 200);
+  EXPECT_EQ(GetJson("/customers/1004").at("customer").at("business_name"), before.at("business_name"));
+  EXPECT_EQ(Obj(GetJson("/customer_assets?customer_id=1004"), "meta").at("total_entries").as_int64(), 10);
+}
+
+TEST_F(SyncroSimTest, InjectedFaultsUseSyncrosShapes) {
+  Start(Small());
+  http::ClientRequest req;
+  req.method = "POST";
+  req.url = origin_ + "/_sim/faults";
+  req.headers = {{"X-Sim-Token", "sim-control-token"}};
+  req.body = R"({"p429": 1, "retry_after_s": 3})";
+  ASSERT_EQ(client_->Send(req)->status, 200);
+  auto r = Get("/customers");
+  EXPECT_EQ(r.status, 429);
+  EXPECT_EQ(r.body, "Retry later\n");
+  req.body = R"({"rate_limit_per_min": 2})";
+  ASSERT_EQ(client_->Send(req)->status, 200);
+  EXPECT_EQ(Get("/customers").status, 200);
+  EXPECT_EQ(Get("/customers").status, 200);
+  EXPECT_EQ(Get("/customers").status, 429);
+}
+
 }  // namespace
 }  // namespace cairn::sims::syncro

@@ -36,6 +36,11 @@ struct Response {
   std::string content_type = "application/json; charset=utf-8";
   Headers headers;  // extra headers (Retry-After, Location, ...)
   std::string body;
+  // Fault injection, for test servers such as the vendor simulators: kReset drops the connection
+  // without answering; kTruncate sends the head (with the whole body's Content-Length) and half
+  // the body, then closes without TLS close_notify, so the client sees a cut-short response.
+  enum class Abort : uint8_t { kNone, kReset, kTruncate };
+  Abort abort = Abort::kNone;
 
   static Response Json(int status, std::string body) {
     Response r;

@@ -617,11 +617,21 @@ void Session<S>::WriteResponse() {
   state_ = State::kWriting;
   // 1xx would promise a second response that never comes.
   status_ = (response_.status >= 200 && response_.status <= 999) ? response_.status : 500;
+  if (response_.abort == Response::Abort::kReset) {
+    server_.CountRequest();
+    LogAccess();
+    // Linger 0: the peer sees a reset rather than an orderly end.
+    beast::error_code ignored;
+    Tcp().socket().set_option(tcp::socket::linger(true, 0), ignored);
+    return Close();
+  }
   SerializeHead(response_, status_, keep_alive_, http10_, head_);
   // Counted before the write so that a client holding the response sees it counted.
   server_.CountRequest();
   std::array<net::const_buffer, 2> buffers{net::buffer(head_), net::const_buffer()};
   if (status_ != 204 && status_ != 304) buffers[1] = net::buffer(response_.body);
+  if (response_.abort == Response::Abort::kTruncate)
+    buffers[1] = net::buffer(response_.body.data(), response_.body.size() / 2);
   // A response must be taken by the client within the read timeout too.
   Tcp().expires_after(server_.options().read_timeout);
   net::async_write(stream_, buffers,
@@ -631,7 +641,7 @@ void Session<S>::WriteResponse() {
 template <class S>
 void Session<S>::OnWritten(beast::error_code ec, size_t /*bytes*/) {
   LogAccess();
-  if (ec) return Close();
+  if (ec || response_.abort == Response::Abort::kTruncate) return Close();
   bool after_error = status_ == 400 || status_ == 413 || status_ == 431;
   if (after_error && !parser_->is_done()) return Linger();
   if (!keep_alive_ || server_.stopping()) return Shutdown();

@@ -16,7 +16,7 @@ BENCH_PACKAGES := wrk nginx-light curl
 
 MAKEFLAGS += --no-print-directory
 
-.PHONY: deps configure build build-all run test bench clean
+.PHONY: deps configure build build-all run test bench bench-sims clean
 
 deps:
 	@scripts/deps.sh $(DEB_PACKAGES)
@@ -41,6 +41,11 @@ test: deps build build-all
 bench: deps build build-all
 	@scripts/deps.sh $(BENCH_PACKAGES)
 	@bench/run.sh $(BUILD)
+
+# The vendor simulators' throughput and memory at a million devices (bench/sims.sh).
+bench-sims: deps build-all
+	@scripts/deps.sh $(BENCH_PACKAGES)
+	@bench/sims.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD)

@@ -277,14 +277,16 @@ class Responder {
             {"extension", nullptr}};
   }
 
-  json::object CustomerJson(int64_t company) const {
+  // with_contacts = false: the customer as embedded in an asset, whose contacts[] we leave empty
+  // as the spec's example shows it (the full list on every asset would multiply page sizes).
+  json::object CustomerJson(int64_t company, bool with_contacts = true) const {
     FakeCompany c = *view_.Company(company);
     // The person fields of a business customer come from its first contact, as Syncro keeps a
     // main person on every customer.
     std::string first, last, email;
     // contacts[] is empty in the spec's example; we assume it embeds the customer's contacts
     // (uncertain), capped so that huge tenants do not make huge customer pages.
-    auto contact_keys = view_.Page(RecordKind::kContact, company, 0, 50);
+    auto contact_keys = view_.Page(RecordKind::kContact, company, 0, with_contacts ? 50 : 1);
     if (!contact_keys.empty()) {
       FakeContact p = *view_.Contact(company, contact_keys[0].index);
       first = p.first_name;
@@ -294,7 +296,8 @@ class Responder {
     std::string fullname = first.empty() ? "" : first + " " + last;
     auto [created, updated] = Stamps(view_, RecordKind::kCompany, {company, 0});
     json::array contacts;
-    for (auto k : contact_keys) contacts.push_back(ContactJson(company, k.index));
+    if (with_contacts)
+      for (auto k : contact_keys) contacts.push_back(ContactJson(company, k.index));
     return {{"id", CustomerId(company)},
             {"firstname", first},
             {"lastname", last},
@@ -332,6 +335,15 @@ class Responder {
             {"business_and_full_name", fullname.empty() ? c.name : c.name + " - " + fullname},
             {"business_then_name", c.name},
             {"contacts", std::move(contacts)}};
+  }
+
+  // Assets embed their customer; a page's assets mostly share one, so it is built once per request.
+  const json::object& CustomerOnce(int64_t company) const {
+    if (!cached_customer_ || cached_company_ != company) {
+      cached_customer_ = CustomerJson(company, false);
+      cached_company_ = company;
+    }
+    return *cached_customer_;
   }
 
   static bool IsAgentDevice(DeviceType t) {
@@ -420,7 +432,7 @@ class Responder {
                    {"asset_type", asset_type},
                    {"asset_serial", d.serial},
                    {"external_rmm_link", nullptr},
-                   {"customer", CustomerJson(company)},
+                   {"customer", CustomerOnce(company)},
                    {"rmm_links", json::array{}},
                    {"address", address}};
     if (detail) {
@@ -545,6 +557,8 @@ class Responder {
 
   const SyncroSimOptions& o_;
   const TenantView& view_;
+  mutable std::optional<json::object> cached_customer_;
+  mutable int64_t cached_company_ = -1;
 };
 
 }  // namespace

@@ -1,8 +1,9 @@
 // The `cairn-sim` binary: serves a fake vendor API (issue 3) until SIGINT or SIGTERM.
 //
-//   cairn-sim --vendor halo|syncro|pulseway --listen HOST:PORT --seed N
-//             [--companies N --contacts-per-company N --sites-per-company N --devices-per-company N]
-//             [--tls-dir DIR] [--plain-http]
+//   cairn-sim --vendor connectwise|halo|syncro|pulseway --listen HOST:PORT --seed N
+//             [--companies N --contacts-per-company N --sites-per-company N --devices-per-company N
+//              --agreements-per-company N --inactive-share X --shared-fleet-seed N --shared-share X]
+//             [--tls-dir DIR] [--plain-http] [--control-token T]
 //             Halo: [--client-id ID] [--client-secret S] [--tenant T] [--token-ttl S] [--page-size N]
 //             Syncro: [--api-key K] [--*-per-page N] [--rate-limit N] [--retry-after]
 //             Pulseway: [--token-id ID] [--token-secret S] [--refuse-top-above-max]
@@ -65,6 +66,18 @@ int Main(int argc, char** argv) {
       ->check(CLI::Range(int64_t{0}, int64_t{9'999'999}));
   app.add_option("--devices-per-company", fleet.devices_per_company)
       ->check(CLI::Range(int64_t{0}, int64_t{9'999'999}));
+  app.add_option("--agreements-per-company", fleet.agreements_per_company)
+      ->check(CLI::Range(int64_t{0}, int64_t{9'999'999}));
+  app.add_option("--inactive-share", fleet.inactive_share, "share of inactive/disabled records")
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--shared-fleet-seed", fleet.shared_fleet_seed,
+                 "give two simulators the same value to make them document the same machines "
+                 "(same serials, makers, models); 0 = off");
+  app.add_option("--shared-share", fleet.shared_share, "share of each company's devices taken from the shared fleet")
+      ->check(CLI::Range(0.0, 1.0));
+  std::string control_token = "sim-control-token";
+  app.add_option("--control-token", control_token,
+                 "X-Sim-Token for the /_sim/ control API; empty disables it");
   app.add_option("--tls-dir", tls_dir, "where the throwaway CA (ca.pem) and server certificate live");
   app.add_flag("--plain-http", plain_http, "serve plain HTTP (debugging only)");
   app.add_option("--threads", threads, "server threads")->check(CLI::Range(1, 256));
@@ -113,6 +126,7 @@ int Main(int argc, char** argv) {
     ca_file = files->ca_cert;
   }
   syncro_options.fleet = fleet;
+  syncro_options.control_token = control_token;
   pulseway_options.fleet = fleet;
   halo_options.fleet = fleet;
   // Only the asked-for vendor is built (a Syncro sim would otherwise compute its customer list).
@@ -165,6 +179,8 @@ int Main(int argc, char** argv) {
               << " (as Authorization: Basic base64(ID:SECRET))\n";
   }
   if (!ca_file.empty()) std::cout << "trust: " << ca_file << "\n";
+  if (!control_token.empty())
+    std::cout << "control: " << base << "/_sim/ (X-Sim-Token: " << control_token << ")\n";
   std::cout << "listening on " << base << std::endl;
 
   int sig = 0;

@@ -97,6 +97,7 @@ struct Api::Impl {
     AddArticleRoutes(r);
     AddFolderRoutes(r);
     AddWebsiteRoutes(r);
+    AddIntegrationRoutes(r);
     AddRelationRoutes(r);
     AddActivityLogRoutes(r);
     AddUserRoutes(r);

@@ -151,6 +151,7 @@ void AddPasswordRoutes(Routes& r);
 void AddArticleRoutes(Routes& r);
 void AddFolderRoutes(Routes& r);
 void AddWebsiteRoutes(Routes& r);
+void AddIntegrationRoutes(Routes& r);
 void AddRelationRoutes(Routes& r);
 void AddActivityLogRoutes(Routes& r);
 void AddUserRoutes(Routes& r);

@@ -18,6 +18,8 @@ struct CrudSpec {
   bool bare = false;        // bare object / bare array envelopes (websites)
   bool passwords = false;   // needs a key with password access
   bool archive_routes = true;
+  bool admin_only = false;  // every route, reads included, needs an administrator's key
+  bool global = false;      // no company column: keys limited to companies see none of them
   // Adds the resource's filters; an error is answered as is.
   std::function<Status(const Ctx&, store::Query&)> filters;
   // Applies the body to the row and validates it, adding field errors; an error Status is
@@ -43,8 +45,9 @@ class Crud {
     if (auto st = Gate(ctx); !st.ok()) return ErrorResponse(st);
     auto paging = ParsePaging(ctx);
     if (!paging.ok()) return ErrorResponse(paging.status());
+    if (s_->global && !ctx.caller.SeesGlobal()) return JsonResponse(200, Wrap(s_->plural, json::array{}));
     store::Query q;
-    AddCompanyScope(ctx, q);
+    if (!s_->global) AddCompanyScope(ctx, q);
     if (s_->filters)
       if (auto st = s_->filters(ctx, q); !st.ok()) return ErrorResponse(st);
     q.Page(paging->page, paging->page_size);
@@ -182,6 +185,7 @@ class Crud {
 
   Status Gate(const Ctx& ctx, Action a = Action::kRead) const {
     if (s_->passwords) CAIRN_RETURN_IF_ERROR(RequirePasswordAccess(ctx));
+    if (s_->admin_only) CAIRN_RETURN_IF_ERROR(Require(ctx, Action::kAdmin, s_->rights));
     return Require(ctx, a, s_->rights);
   }
 

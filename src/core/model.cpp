@@ -185,6 +185,18 @@ const TableSchema<Website>& Website::Schema() {
   return s;
 }
 
+const TableSchema<Integration>& Integration::Schema() {
+  using T = Integration;
+  static const TableSchema<T> s{
+      "integrations", "Integration",
+      {Id<T>(), C("slug", kT, &T::slug, false), C("name", kT, &T::name),
+       C("credentials_enc", kT, &T::credentials_enc, false),
+       C("default_layouts", kT, &T::default_layouts, false), C("skip_types", kT, &T::skip_types, false),
+       C("options", kT, &T::options, false), C("interval_minutes", kI, &T::interval_minutes),
+       C("enabled", kB, &T::enabled), Created<T>(), Updated<T>()}};
+  return s;
+}
+
 const TableSchema<Relation>& Relation::Schema() {
   using T = Relation;
   static const TableSchema<T> s{

@@ -217,6 +217,23 @@ struct Relation {
   static const TableSchema<Relation>& Schema();
 };
 
+// A connection to a vendor's PSA/RMM (issue 4): what to sync from and how. The credentials are one
+// JSON object sealed with the master key; the JSON columns hold what the API shows as objects.
+struct Integration {
+  int64_t id = 0;
+  std::string slug;             // the vendor: cw_manage, halo, syncro, pulseway_rmm
+  std::string name;
+  std::string credentials_enc;  // sealed JSON object {field: value}
+  std::string default_layouts;  // JSON object {kind: layout id}
+  std::string skip_types;       // JSON array of vendor type names
+  std::string options;          // JSON object {option: bool}
+  int64_t interval_minutes = 180;
+  bool enabled = true;
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+  static const TableSchema<Integration>& Schema();
+};
+
 // One write (or password view) by a user through a key or a session.
 struct ActivityLog {
   int64_t id = 0;

@@ -352,6 +352,7 @@ template class Repository<Article>;
 template class Repository<Folder>;
 template class Repository<Website>;
 template class Repository<Relation>;
+template class Repository<Integration>;
 template class Repository<ActivityLog>;
 
 }  // namespace cairn::store

@@ -4,6 +4,8 @@
 //             [--companies N --contacts-per-company N --sites-per-company N --devices-per-company N
 //              --agreements-per-company N --inactive-share X --shared-fleet-seed N --shared-share X]
 //             [--tls-dir DIR] [--plain-http] [--control-token T]
+//             ConnectWise: [--company C] [--public-key K] [--private-key K] [--client-id ID]
+//                          [--codebase v4_6_release/] [--max-page-size N]
 //             Halo: [--client-id ID] [--client-secret S] [--tenant T] [--token-ttl S] [--page-size N]
 //             Syncro: [--api-key K] [--*-per-page N] [--rate-limit N] [--retry-after]
 //             Pulseway: [--token-id ID] [--token-secret S] [--refuse-top-above-max]
@@ -20,6 +22,7 @@
 #include "http/server.h"
 #include "sims/common/fleet.h"
 #include "sims/common/tls_files.h"
+#include "sims/connectwise/connectwise_sim.h"
 #include "sims/halo/halo_sim.h"
 #include "sims/pulseway/pulseway_sim.h"
 #include "sims/syncro/syncro_sim.h"
@@ -56,6 +59,7 @@ int Main(int argc, char** argv) {
   syncro::SyncroSimOptions syncro_options;
   pulseway::PulsewaySimOptions pulseway_options;
   halo::HaloSimOptions halo_options;
+  connectwise::ConnectWiseSimOptions cw_options;
   app.add_option("--vendor", vendor, "connectwise|halo|syncro|pulseway")->required();
   app.add_option("--listen", listen, "HOST:PORT to listen on; port 0 picks a free one");
   app.add_option("--seed", fleet.seed, "seed of the generated client base");
@@ -96,7 +100,14 @@ int Main(int argc, char** argv) {
   app.add_option("--token-secret", pulseway_options.token_secret, "Pulseway: the API token secret to accept");
   app.add_flag("--refuse-top-above-max", pulseway_options.refuse_top_above_max,
                "Pulseway: answer 400 to $top above 100 instead of capping it");
-  app.add_option("--client-id", halo_options.client_id, "Halo: the application's client id");
+  app.add_option("--company", cw_options.company, "ConnectWise: the company id of the login");
+  app.add_option("--public-key", cw_options.public_key, "ConnectWise: the API member's public key");
+  app.add_option("--private-key", cw_options.private_key, "ConnectWise: the API member's private key");
+  app.add_option("--codebase", cw_options.codebase, "ConnectWise: the codebase companyinfo advertises");
+  app.add_option("--max-page-size", cw_options.max_page_size, "ConnectWise: the pageSize cap")
+      ->check(CLI::Range(1, 100000));
+  std::string client_id;
+  app.add_option("--client-id", client_id, "Halo: the application's client id; ConnectWise: the clientId header");
   app.add_option("--client-secret", halo_options.client_secret, "Halo: the application's client secret");
   app.add_option("--tenant", halo_options.tenant, "Halo: the ?tenant= the token endpoint wants; empty = self-hosted");
   app.add_option("--token-ttl", halo_options.token_ttl_s, "Halo: token lifetime in seconds (expires_in)")
@@ -109,9 +120,12 @@ int Main(int argc, char** argv) {
     return app.exit(e);
   }
 
-  if (vendor == "connectwise")
-    return Fail("vendor " + vendor + " is not implemented yet", 2);
-  if (vendor != "halo" && vendor != "syncro" && vendor != "pulseway") return Fail("unknown vendor " + vendor + " (connectwise|halo|syncro|pulseway)", 2);
+  if (vendor != "connectwise" && vendor != "halo" && vendor != "syncro" && vendor != "pulseway")
+    return Fail("unknown vendor " + vendor + " (connectwise|halo|syncro|pulseway)", 2);
+  if (!client_id.empty()) {
+    halo_options.client_id = client_id;
+    cw_options.client_id = client_id;
+  }
 
   http::ServerOptions options;
   if (!ParseListen(listen, &options.host, &options.port))
@@ -127,14 +141,20 @@ int Main(int argc, char** argv) {
   }
   syncro_options.fleet = fleet;
   syncro_options.control_token = control_token;
+  cw_options.fleet = fleet;
+  cw_options.control_token = control_token;
   pulseway_options.fleet = fleet;
   halo_options.fleet = fleet;
   // Only the asked-for vendor is built (a Syncro sim would otherwise compute its customer list).
   std::unique_ptr<syncro::SyncroSim> syncro_sim;
   std::unique_ptr<pulseway::PulsewaySim> pulseway_sim;
   std::unique_ptr<halo::HaloSim> halo_sim;
+  std::unique_ptr<connectwise::ConnectWiseSim> cw_sim;
   http::Handler handler;
-  if (vendor == "halo") {
+  if (vendor == "connectwise") {
+    cw_sim = std::make_unique<connectwise::ConnectWiseSim>(cw_options);
+    handler = [sim = cw_sim.get()](http::Request& req) { return sim->Handle(req); };
+  } else if (vendor == "halo") {
     halo_sim = std::make_unique<halo::HaloSim>(halo_options);
     handler = [sim = halo_sim.get()](http::Request& req) { return sim->Handle(req); };
   } else if (vendor == "syncro") {
@@ -157,7 +177,17 @@ int Main(int argc, char** argv) {
   std::string host = options.host.find(':') != std::string::npos ? "[" + options.host + "]" : options.host;
   std::string base = std::string(plain_http ? "http" : "https") + "://" + host + ":" +
                      std::to_string((*server)->port());
-  if (vendor == "halo") {
+  if (vendor == "connectwise") {
+    std::cout << "vendor: connectwise (seed " << fleet.seed << ", " << fleet.companies << " companies)\n"
+              << "site: " << base.substr(base.find("://") + 3) << " (companyinfo: " << base
+              << "/login/companyinfo/" << cw_options.company << ")\n"
+              << "api base: " << base << "/" << cw_options.codebase << "apis/3.0\n"
+              << "company: " << cw_options.company << "\n"
+              << "public key: " << cw_options.public_key << "\n"
+              << "private key: " << cw_options.private_key << "\n"
+              << "client id: " << cw_options.client_id
+              << " (as Authorization: Basic base64(COMPANY+PUBLIC:PRIVATE) and clientId: ID)\n";
+  } else if (vendor == "halo") {
     std::cout << "vendor: halo (seed " << fleet.seed << ", " << fleet.companies << " clients)\n"
               << "auth server: " << base << "/auth (token: POST " << base << "/auth/token"
               << (halo_options.tenant.empty() ? std::string() : "?tenant=" + halo_options.tenant) << ")\n"

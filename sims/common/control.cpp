@@ -19,8 +19,8 @@ http::Response Error(int status, const std::string& message) {
 
 http::Response Ok(const json::value& v) { return http::Response::Json(200, json::serialize(v)); }
 
-// "/api/v1/customers/1042/phones" -> "/api/v1/customers/{id}/phones": numbers and GUIDs (and
-// Halo's decimal ids) would make every record its own line.
+// "/api/v1/customers/1042/phones" -> "/api/v1/customers/{id}/phones": numbers and GUIDs would
+// make every record its own line.
 std::string PathPattern(std::string_view path) {
   std::string out;
   size_t i = 0;
@@ -29,7 +29,8 @@ std::string PathPattern(std::string_view path) {
     if (slash == std::string_view::npos) slash = path.size();
     std::string_view seg = path.substr(i, slash - i);  // with its leading '/'
     std::string_view body = seg.empty() ? seg : seg.substr(1);
-    bool digits = !body.empty() && body.find_first_not_of("0123456789.") == std::string_view::npos;
+    // Whole numbers only: "3.0" in ConnectWise's "apis/3.0" is a version, not an id.
+    bool digits = !body.empty() && body.find_first_not_of("0123456789") == std::string_view::npos;
     bool guid = body.size() == 36 && body.find_first_not_of("0123456789abcdefABCDEF-") == std::string_view::npos;
     if (digits || guid) out += "/{id}";
     else out.append(seg);

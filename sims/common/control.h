@@ -1,7 +1,7 @@
 // The simulators' control API (not part of any vendor API) and the faults it injects, shared by
 // every vendor simulator. A simulator routes every request through SimControl::Handle:
 //
-//   POST /_sim/mutate  {"kind": K, "action": "add|rename|update|deactivate|delete",
+//   POST /_sim/mutate  {"kind": K, "action": "add|rename|update|deactivate|activate|delete",
 //                       "count": N | "ids": [...], "company_id": ID?}
 //                      -> {"kind": K, "action": A, "ids": [...touched...]}
 //   POST /_sim/faults  {"latency_ms", "p429", "retry_after_s", "p5xx", "preset", "ptruncate",

@@ -17,6 +17,7 @@
 #include <csignal>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "http/server.h"
@@ -92,8 +93,10 @@ int Main(int argc, char** argv) {
       ->check(CLI::Range(1, 10000));
   app.add_option("--assets-per-page", syncro_options.assets_per_page, "Syncro: customer_assets page size")
       ->check(CLI::Range(1, 10000));
-  app.add_option("--rate-limit", syncro_options.rate_limit_per_minute,
-                 "Syncro: requests per minute per address before 429; 0 = unlimited")
+  std::optional<int> rate_limit;
+  app.add_option("--rate-limit", rate_limit,
+                 "requests per minute per client address before 429; 0 = unlimited (default: the "
+                 "vendor's documented limit, Syncro 180, none elsewhere)")
       ->check(CLI::Range(0, 1000000000));
   app.add_flag("--retry-after", syncro_options.retry_after_header, "Syncro: send Retry-After on 429");
   app.add_option("--token-id", pulseway_options.token_id, "Pulseway: the API token id to accept");
@@ -122,6 +125,11 @@ int Main(int argc, char** argv) {
 
   if (vendor != "connectwise" && vendor != "halo" && vendor != "syncro" && vendor != "pulseway")
     return Fail("unknown vendor " + vendor + " (connectwise|halo|syncro|pulseway)", 2);
+  if (rate_limit) {
+    syncro_options.rate_limit_per_minute = *rate_limit;
+    pulseway_options.rate_limit_per_minute = *rate_limit;
+    halo_options.rate_limit_per_minute = *rate_limit;
+  }
   if (!client_id.empty()) {
     halo_options.client_id = client_id;
     cw_options.client_id = client_id;
@@ -143,6 +151,8 @@ int Main(int argc, char** argv) {
   syncro_options.control_token = control_token;
   cw_options.fleet = fleet;
   cw_options.control_token = control_token;
+  pulseway_options.control_token = control_token;
+  halo_options.control_token = control_token;
   pulseway_options.fleet = fleet;
   halo_options.fleet = fleet;
   // Only the asked-for vendor is built (a Syncro sim would otherwise compute its customer list).

@@ -252,6 +252,98 @@ class FilterParser {
   const std::vector<std::string_view>& properties_;
 };
 
+// ---- Ids ----------------------------------------------------------------------------------
+
+constexpr int64_t kDefaultSiteIndex = kGroupOffset - 1;  // the Default Site's reserved index
+
+int64_t OrgId(int64_t company) { return kOrgIdBase + company; }
+int64_t SiteId(int64_t company, int64_t site) { return (company + 1) * kStride + site; }
+int64_t GroupId(int64_t company, int64_t site) { return SiteId(company, site) + kGroupOffset; }
+
+std::string DeviceIdentifier(int64_t company, int64_t index) {
+  uint64_t h = Hash(0x5075'6C73'6577'6179ull, static_cast<uint64_t>(company), static_cast<uint64_t>(index));
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%08x-%04x-4%03x-%04x-%04x%08x", static_cast<unsigned>(h >> 32),
+                static_cast<unsigned>((h >> 16) & 0xFFFF), static_cast<unsigned>(h & 0xFFF),
+                static_cast<unsigned>((static_cast<uint64_t>(company) >> 16) & 0xFFFF),
+                static_cast<unsigned>(static_cast<uint64_t>(company) & 0xFFFF),
+                static_cast<unsigned>(static_cast<uint64_t>(index) & 0xFFFFFFFF));
+  return buf;
+}
+
+// Identifier -> (company, index) when it is one this simulator would issue (case-insensitive, as
+// GUIDs are); whether the device exists is the tenant's business.
+std::optional<RecordKey> DeviceKeyOf(std::string_view id) {
+  if (id.size() != 36) return std::nullopt;
+  std::string lower(id);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  uint64_t company = 0, index = 0;
+  auto hex = [&](size_t from, size_t len, uint64_t* out) {
+    uint64_t v = 0;
+    auto [end, ec] = std::from_chars(lower.data() + from, lower.data() + from + len, v, 16);
+    if (ec != std::errc() || end != lower.data() + from + len) return false;
+    *out = (*out << (4 * len)) | v;
+    return true;
+  };
+  if (!hex(19, 4, &company) || !hex(24, 4, &company) || !hex(28, 8, &index)) return std::nullopt;
+  auto c = static_cast<int64_t>(company), i = static_cast<int64_t>(index);
+  if (DeviceIdentifier(c, i) != lower) return std::nullopt;
+  return RecordKey{c, i};
+}
+
+// Site id -> (company, index), or group id -> (company, site index) with group = true.
+std::optional<RecordKey> SiteKeyOf(int64_t id, bool group) {
+  if (id < kStride) return std::nullopt;
+  int64_t c = id / kStride - 1, rem = id % kStride;
+  if ((rem >= kGroupOffset) != group) return std::nullopt;
+  if (group) rem -= kGroupOffset;
+  return RecordKey{c, rem};
+}
+
+Vocabulary PulsewayVocabulary(const PulsewaySimOptions& o) {
+  Vocabulary v;
+  v.kind = [](const std::string& name) -> std::optional<RecordKind> {
+    if (name == "organizations") return RecordKind::kCompany;
+    if (name == "sites") return RecordKind::kSite;
+    if (name == "devices" || name == "assets") return RecordKind::kDevice;
+    return std::nullopt;
+  };
+  v.key = [](RecordKind kind, const json::value& id) -> std::optional<RecordKey> {
+    if (kind == RecordKind::kDevice) {
+      if (!id.is_string()) return std::nullopt;
+      return DeviceKeyOf(id.get_string());
+    }
+    if (!id.is_int64()) return std::nullopt;
+    int64_t n = id.get_int64();
+    if (kind == RecordKind::kCompany) {
+      if (n < kOrgIdBase) return std::nullopt;
+      return RecordKey{n - kOrgIdBase, 0};
+    }
+    if (kind == RecordKind::kSite) {
+      auto k = SiteKeyOf(n, false);
+      if (k && k->index == kDefaultSiteIndex) return std::nullopt;  // not a tenant record
+      return k;
+    }
+    return std::nullopt;
+  };
+  v.id = [](RecordKind kind, RecordKey key) -> json::value {
+    switch (kind) {
+      case RecordKind::kCompany: return OrgId(key.company);
+      case RecordKind::kSite: return SiteId(key.company, key.index);
+      case RecordKind::kDevice: return json::string(DeviceIdentifier(key.company, key.index));
+      default: return nullptr;
+    }
+  };
+  v.too_many_requests = [](int retry_after_s) {
+    // The 429 body is not documented (uncertain); the error envelope every other error uses.
+    auto r = Error(429, "Too many requests. Please retry after " + std::to_string(retry_after_s) + " seconds.");
+    r.headers.emplace_back("Retry-After", std::to_string(retry_after_s));
+    return r;
+  };
+  v.rate_limit_per_min = std::max(0, o.rate_limit_per_minute);
+  return v;
+}
+
 // ---- Requests -----------------------------------------------------------------------------
 
 struct Query {
@@ -263,17 +355,27 @@ struct Query {
   }
 };
 
-// A list endpoint: `count` records, record i computed by `item`; `properties` are filterable.
+// A list endpoint: `total` records in order; `page(first, n, out)` appends records
+// [first, first + n); `walk(fn)` calls fn on every record in order until it returns false;
+// `properties` are filterable.
 struct ListSpec {
-  int64_t count = 0;
-  std::function<json::object(int64_t)> item;
+  std::function<int64_t()> total;
+  std::function<void(int64_t, int64_t, json::array&)> page;
+  std::function<void(const std::function<bool(json::object)>&)> walk;
   std::vector<std::string_view> properties;
 };
 
-// The request-scoped half of the simulator: maps fleet records into Pulseway's shapes.
+// A Pulseway site: a tenant site of a company, or its Default Site (index kDefaultSiteIndex).
+struct SiteRef {
+  int64_t company = 0;
+  int64_t index = 0;
+  bool IsDefault() const { return index == kDefaultSiteIndex; }
+};
+
+// The request-scoped half of the simulator: maps tenant records into Pulseway's shapes.
 class Responder {
  public:
-  Responder(const PulsewaySimOptions& o, const Fleet& fleet) : o_(o), fleet_(fleet) {}
+  Responder(const PulsewaySimOptions& o, const TenantView& view) : o_(o), view_(view) {}
 
   http::Response Handle(const http::Request& req) const {
     if (!Authorized(req)) {
@@ -299,10 +401,10 @@ class Responder {
     if (parts.size() == 1) {
       if (kind == "environment") return Environment();
       if (kind == "organizations") return List(q, Organizations());
-      if (kind == "sites") return List(q, Sites());
-      if (kind == "groups") return List(q, Groups());
-      if (kind == "devices") return List(q, Devices());
-      if (kind == "assets") return List(q, Assets());
+      if (kind == "sites") return List(q, SiteList(false));
+      if (kind == "groups") return List(q, SiteList(true));
+      if (kind == "devices") return List(q, DeviceList(false));
+      if (kind == "assets") return List(q, DeviceList(true));
       return Error(404, kNotFound);
     }
     std::optional<json::object> one = Find(kind, parts[1]);
@@ -329,48 +431,35 @@ class Responder {
     return decoded && *decoded == o_.token_id + ":" + o_.token_secret;
   }
 
-  int64_t SitesPer() const { return std::max<int64_t>(1, o_.fleet.sites_per_company); }
-  static int64_t OrgId(int64_t company) { return kOrgIdBase + company; }
-  static int64_t SiteId(int64_t company, int64_t site) { return (company + 1) * kStride + site; }
-  static int64_t GroupId(int64_t company, int64_t site) { return SiteId(company, site) + kGroupOffset; }
+  // ---- The hierarchy ----
 
-  std::string SiteName(int64_t company, int64_t site) const {
-    return o_.fleet.sites_per_company > 0 ? fleet_.Site(company, site).name : "Default Site";
+  // How many Pulseway sites a live company has: its live tenant sites, or its Default Site.
+  int64_t SiteCount(int64_t company) const { return std::max<int64_t>(1, view_.Total(RecordKind::kSite, company)); }
+  // The company's n-th Pulseway site (0 <= n < SiteCount).
+  SiteRef NthSite(int64_t company, int64_t n) const {
+    auto keys = view_.Page(RecordKind::kSite, company, n, 1);
+    if (keys.empty()) return {company, kDefaultSiteIndex};
+    return {company, keys[0].index};
+  }
+  // The site a device sits in.
+  SiteRef SiteOfDevice(int64_t company, int64_t index) const {
+    return NthSite(company, index % SiteCount(company));
+  }
+  // A site or group id -> the site, when it exists now.
+  std::optional<SiteRef> LiveSite(int64_t id, bool group) const {
+    auto k = SiteKeyOf(id, group);
+    if (!k || !view_.Live(RecordKind::kCompany, {k->company, 0})) return std::nullopt;
+    if (k->index == kDefaultSiteIndex) {
+      if (view_.Total(RecordKind::kSite, k->company) != 0) return std::nullopt;
+      return SiteRef{k->company, kDefaultSiteIndex};
+    }
+    if (!view_.Live(RecordKind::kSite, *k)) return std::nullopt;
+    return SiteRef{k->company, k->index};
+  }
+  std::string SiteName(SiteRef s) const {
+    return s.IsDefault() ? "Default Site" : view_.Site(s.company, s.index)->name;
   }
   static std::string GroupName() { return "Managed Devices"; }
-
-  static std::string DeviceIdentifier(int64_t company, int64_t index) {
-    uint64_t h = Hash(0x5075'6C73'6577'6179ull, static_cast<uint64_t>(company), static_cast<uint64_t>(index));
-    char buf[40];
-    std::snprintf(buf, sizeof buf, "%08x-%04x-4%03x-%04x-%04x%08x", static_cast<unsigned>(h >> 32),
-                  static_cast<unsigned>((h >> 16) & 0xFFFF), static_cast<unsigned>(h & 0xFFF),
-                  static_cast<unsigned>((static_cast<uint64_t>(company) >> 16) & 0xFFFF),
-                  static_cast<unsigned>(static_cast<uint64_t>(company) & 0xFFFF),
-                  static_cast<unsigned>(static_cast<uint64_t>(index) & 0xFFFFFFFF));
-    return buf;
-  }
-
-  // Identifier -> (company, index), when it names an existing device (case-insensitive, as GUIDs).
-  std::optional<std::pair<int64_t, int64_t>> DeviceOf(std::string_view id) const {
-    if (id.size() != 36) return std::nullopt;
-    std::string lower(id);
-    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    uint64_t company = 0, index = 0;
-    auto hex = [&](size_t from, size_t len, uint64_t* out) {
-      uint64_t v = 0;
-      auto [end, ec] = std::from_chars(lower.data() + from, lower.data() + from + len, v, 16);
-      if (ec != std::errc() || end != lower.data() + from + len) return false;
-      *out = (*out << (4 * len)) | v;
-      return true;
-    };
-    if (!hex(19, 4, &company) || !hex(24, 4, &company) || !hex(28, 8, &index)) return std::nullopt;
-    if (static_cast<int64_t>(company) >= fleet_.companies() ||
-        static_cast<int64_t>(index) >= o_.fleet.devices_per_company)
-      return std::nullopt;
-    auto c = static_cast<int64_t>(company), i = static_cast<int64_t>(index);
-    if (DeviceIdentifier(c, i) != lower) return std::nullopt;
-    return std::make_pair(c, i);
-  }
 
   http::Response Environment() const {
     return Envelope(200, json::object{{"ProductVersion", "9.14.2"},
@@ -384,7 +473,7 @@ class Responder {
   }
 
   json::object OrganizationJson(int64_t company) const {
-    FakeCompany c = fleet_.Company(company);
+    FakeCompany c = *view_.Company(company);
     // A third of organizations are mapped to a PSA, as after a ConnectWise integration.
     bool mapped = company % 3 == 0;
     return {{"Id", OrgId(company)},
@@ -394,18 +483,18 @@ class Responder {
             {"PsaMappingType", mapped ? json::value("ConnectWise") : json::value(nullptr)}};
   }
 
-  json::object SiteJson(int64_t company, int64_t site) const {
-    FakeCompany c = fleet_.Company(company);
-    json::object s{{"Id", SiteId(company, site)},
-                   {"Name", SiteName(company, site)},
-                   {"ParentId", OrgId(company)},
+  json::object SiteJson(SiteRef site) const {
+    FakeCompany c = *view_.Company(site.company);
+    json::object s{{"Id", SiteId(site.company, site.index)},
+                   {"Name", SiteName(site)},
+                   {"ParentId", OrgId(site.company)},
                    {"ParentName", c.name},
                    {"HasCustomFields", false},
                    {"PsaMappingId", nullptr},
                    {"PsaIntegrationType", nullptr}};
-    // ContactInformation may be absent: only sites backed by a fleet site carry it.
-    if (o_.fleet.sites_per_company > 0) {
-      FakeSite fs = fleet_.Site(company, site);
+    // ContactInformation may be absent: only sites backed by a tenant site carry it.
+    if (!site.IsDefault()) {
+      FakeSite fs = *view_.Site(site.company, site.index);
       s["ContactInformation"] = json::object{{"Phone", fs.phone},
                                              {"Fax", ""},
                                              {"Email", ""},
@@ -419,13 +508,13 @@ class Responder {
     return s;
   }
 
-  json::object GroupJson(int64_t company, int64_t site, bool detail) const {
-    FakeCompany c = fleet_.Company(company);
-    json::object g{{"Id", GroupId(company, site)},
+  json::object GroupJson(SiteRef site, bool detail) const {
+    FakeCompany c = *view_.Company(site.company);
+    json::object g{{"Id", GroupId(site.company, site.index)},
                    {"Name", GroupName()},
-                   {"ParentSiteId", SiteId(company, site)},
-                   {"ParentSiteName", SiteName(company, site)},
-                   {"ParentOrganizationId", OrgId(company)},
+                   {"ParentSiteId", SiteId(site.company, site.index)},
+                   {"ParentSiteName", SiteName(site)},
+                   {"ParentOrganizationId", OrgId(site.company)},
                    {"ParentOrganizationName", c.name},
                    {"Notes", ""},
                    {"HasCustomFields", false},
@@ -447,32 +536,40 @@ class Responder {
   bool IsOnline(const FakeDevice& d) const {
     return d.active && Hash(o_.fleet.seed, static_cast<uint64_t>(d.company), static_cast<uint64_t>(d.index)) % 4 != 0;
   }
-  // Deterministic last-seen time between 2024-01-01 and 2024-12-31.
+  // Whether the control API has changed the device (its stamp then is the mutation's time).
+  bool Mutated(const FakeDevice& d) const {
+    return view_.Stamps(RecordKind::kDevice, {d.company, d.index}).updated_ms >= kSeedStampsBeforeMs;
+  }
+  // Last seen online: for a seeded device a deterministic time in 2024; a device changed through
+  // the control API was seen when it changed (an agent reporting is what changes it).
   int64_t LastSeen(const FakeDevice& d) const {
     constexpr int64_t k2024 = 1704067200;
-    return k2024 + static_cast<int64_t>(Hash(o_.fleet.seed ^ 0x1A57, static_cast<uint64_t>(d.company),
-                                             static_cast<uint64_t>(d.index)) % (365ull * 86400));
+    int64_t seeded = k2024 + static_cast<int64_t>(Hash(o_.fleet.seed ^ 0x1A57, static_cast<uint64_t>(d.company),
+                                                       static_cast<uint64_t>(d.index)) %
+                                                  (365ull * 86400));
+    int64_t updated_s = view_.Stamps(RecordKind::kDevice, {d.company, d.index}).updated_ms / 1000;
+    return std::max(seeded, updated_s);
   }
   std::string ExternalIp(int64_t company) const { return "203.0.113." + std::to_string(company % 250 + 1); }
 
   json::object DeviceJson(int64_t company, int64_t index, bool detail) const {
-    FakeDevice d = fleet_.Device(company, index);
-    FakeCompany c = fleet_.Company(company);
-    int64_t site = index % SitesPer();
+    FakeDevice d = *view_.Device(company, index);
+    FakeCompany c = *view_.Company(company);
+    SiteRef site = SiteOfDevice(company, index);
     json::object j{{"Identifier", DeviceIdentifier(company, index)},
                    {"Name", d.name},
-                   {"GroupId", GroupId(company, site)},
+                   {"GroupId", GroupId(company, site.index)},
                    {"GroupName", GroupName()},
                    {"IsAgentInstalled", HasAgent(d.type)},
                    {"IsMdmEnrolled", d.type == DeviceType::kPhone},
-                   {"SiteId", SiteId(company, site)},
-                   {"SiteName", SiteName(company, site)},
+                   {"SiteId", SiteId(company, site.index)},
+                   {"SiteName", SiteName(site)},
                    {"OrganizationId", OrgId(company)},
                    {"OrganizationName", c.name},
                    {"HasCustomFields", false}};
     if (!detail) return j;
     bool online = IsOnline(d);
-    int64_t days = (1735689600 - LastSeen(d)) / 86400;
+    int64_t days = std::max<int64_t>(0, (1735689600 - LastSeen(d)) / 86400);
     j["Description"] = d.os;
     j["Uptime"] = online ? "Up for " + std::to_string(index % 30 + 1) + " days"
                          : "Offline since " + std::to_string(days) + " days ago";
@@ -497,8 +594,9 @@ class Responder {
   }
 
   json::object AssetJson(int64_t company, int64_t index) const {
-    FakeDevice d = fleet_.Device(company, index);
+    FakeDevice d = *view_.Device(company, index);
     int64_t seen = LastSeen(d);
+    bool mutated = Mutated(d);
     std::string os_key = "VK7JG-NPHTM-C97JM-9MPGT-" + std::to_string(10000 + index % 90000);
     json::array info{
         json::object{{"CategoryName", "System"},
@@ -520,8 +618,9 @@ class Responder {
                                                    {"Serial Number", os_key},
                                                    {"Install Date", "Monday, March 4, 2024 9:15 AM"},
                                                    {"Last Boot Up Time", "Friday, June 7, 2024 8:02 AM"}}}}};
-    // Sibling dates may be "" (never rebooted / never updated).
+    // Sibling dates may be "" (never rebooted / never updated); a mutated device was just updated.
     std::string last_reboot = index % 9 == 0 ? "" : Iso(seen - 86400 * (index % 20 + 1));
+    std::string last_updated = index % 13 == 0 && !mutated ? std::string() : Iso(seen);
     return {{"Identifier", DeviceIdentifier(company, index)},
             {"Name", d.name},
             {"GroupName", GroupName()},
@@ -529,7 +628,7 @@ class Responder {
             {"Tags", json::array{DeviceTypeName(d.type)}},
             {"Type", ComputerType(d)},
             {"ClientVersion", HasAgent(d.type) ? "9.14.2" : ""},
-            {"LastUpdated", index % 13 == 0 ? std::string() : Iso(seen)},
+            {"LastUpdated", last_updated},
             {"LastSeenOnline", Iso(seen)},
             {"LastReboot", last_reboot},
             {"ExternalUrl", "https://app.pulseway.com/app/main/systems/" + DeviceIdentifier(company, index)},
@@ -558,55 +657,86 @@ class Responder {
             {"LocalIpAddresses", json::array{d.ip}}};
   }
 
+  // A list over one tenant kind, record JSON from `item(key)`.
+  ListSpec TenantList(RecordKind kind, std::function<json::object(RecordKey)> item,
+                      std::vector<std::string_view> properties) const {
+    ListSpec spec;
+    spec.total = [this, kind] { return view_.Total(kind); };
+    spec.page = [this, kind, item](int64_t first, int64_t n, json::array& out) {
+      for (auto k : view_.Page(kind, std::nullopt, first, n)) out.push_back(item(k));
+    };
+    spec.walk = [this, kind, item](const std::function<bool(json::object)>& fn) {
+      view_.ForEach(kind, std::nullopt, [&](RecordKey k) { return fn(item(k)); });
+    };
+    spec.properties = std::move(properties);
+    return spec;
+  }
+
   ListSpec Organizations() const {
-    return {fleet_.companies(), [this](int64_t i) { return OrganizationJson(i); },
-            {"Id", "Name", "PsaMappingId", "PsaMappingType"}};
+    return TenantList(RecordKind::kCompany, [this](RecordKey k) { return OrganizationJson(k.company); },
+                      {"Id", "Name", "PsaMappingId", "PsaMappingType"});
   }
-  // Filterable site and group properties are not listed in the reference (uncertain): we take
-  // the ids, names and parents.
-  ListSpec Sites() const {
-    int64_t per = SitesPer();
-    return {fleet_.companies() * per, [this, per](int64_t i) { return SiteJson(i / per, i % per); },
-            {"Id", "Name", "ParentId", "ParentName"}};
+
+  // Sites (or their groups). Companies are few next to devices, so the list walks them to place
+  // the Default Sites. Filterable site and group properties are not listed in the reference
+  // (uncertain): we take the ids, names and parents.
+  ListSpec SiteList(bool groups) const {
+    auto all = std::make_shared<std::vector<SiteRef>>();
+    view_.ForEach(RecordKind::kCompany, std::nullopt, [&](RecordKey c) {
+      int64_t n = view_.Total(RecordKind::kSite, c.company);
+      if (n == 0) {
+        all->push_back({c.company, kDefaultSiteIndex});
+      } else {
+        for (auto k : view_.Page(RecordKind::kSite, c.company, 0, n)) all->push_back({k.company, k.index});
+      }
+      return true;
+    });
+    auto item = [this, groups](SiteRef s) { return groups ? GroupJson(s, false) : SiteJson(s); };
+    ListSpec spec;
+    spec.total = [all] { return static_cast<int64_t>(all->size()); };
+    spec.page = [all, item](int64_t first, int64_t n, json::array& out) {
+      for (int64_t i = first; i < std::min<int64_t>(first + n, static_cast<int64_t>(all->size())); ++i)
+        out.push_back(item((*all)[static_cast<size_t>(i)]));
+    };
+    spec.walk = [all, item](const std::function<bool(json::object)>& fn) {
+      for (const auto& s : *all)
+        if (!fn(item(s))) return;
+    };
+    if (groups)
+      spec.properties = {"Id", "Name", "ParentSiteId", "ParentSiteName", "ParentOrganizationId", "ParentOrganizationName"};
+    else
+      spec.properties = {"Id", "Name", "ParentId", "ParentName"};
+    return spec;
   }
-  ListSpec Groups() const {
-    int64_t per = SitesPer();
-    return {fleet_.companies() * per, [this, per](int64_t i) { return GroupJson(i / per, i % per, false); },
-            {"Id", "Name", "ParentSiteId", "ParentSiteName", "ParentOrganizationId", "ParentOrganizationName"}};
-  }
-  ListSpec Devices() const {
-    int64_t per = o_.fleet.devices_per_company;
-    return {fleet_.companies() * per, [this, per](int64_t i) { return DeviceJson(i / per, i % per, false); },
-            {"Identifier", "Name", "GroupId", "GroupName", "IsAgentInstalled", "IsMdmEnrolled", "SiteId",
-             "SiteName", "OrganizationId", "OrganizationName"}};
-  }
-  // The reference's list of asset filter properties is truncated after Description (uncertain).
-  ListSpec Assets() const {
-    int64_t per = o_.fleet.devices_per_company;
-    return {fleet_.companies() * per, [this, per](int64_t i) { return AssetJson(i / per, i % per); },
-            {"Identifier", "Name", "GroupName", "Description"}};
+
+  // Devices or assets (the same records). The reference's list of asset filter properties is
+  // truncated after Description (uncertain).
+  ListSpec DeviceList(bool assets) const {
+    if (assets)
+      return TenantList(RecordKind::kDevice, [this](RecordKey k) { return AssetJson(k.company, k.index); },
+                        {"Identifier", "Name", "GroupName", "Description"});
+    return TenantList(RecordKind::kDevice, [this](RecordKey k) { return DeviceJson(k.company, k.index, false); },
+                      {"Identifier", "Name", "GroupId", "GroupName", "IsAgentInstalled", "IsMdmEnrolled", "SiteId",
+                       "SiteName", "OrganizationId", "OrganizationName"});
   }
 
   std::optional<json::object> Find(std::string_view kind, std::string_view id_text) const {
     if (kind == "devices" || kind == "assets") {
-      auto d = DeviceOf(id_text);
-      if (!d) return std::nullopt;
-      return kind == "devices" ? DeviceJson(d->first, d->second, true) : AssetJson(d->first, d->second);
+      auto d = DeviceKeyOf(id_text);
+      if (!d || !view_.Live(RecordKind::kDevice, *d)) return std::nullopt;
+      return kind == "devices" ? DeviceJson(d->company, d->index, true) : AssetJson(d->company, d->index);
     }
     auto id = ParseInt(id_text);
     if (!id) return std::nullopt;
     if (kind == "organizations") {
-      int64_t c = *id - kOrgIdBase;
-      if (*id < kOrgIdBase || c >= fleet_.companies()) return std::nullopt;
-      return OrganizationJson(c);
+      if (*id < kOrgIdBase || !view_.Live(RecordKind::kCompany, {*id - kOrgIdBase, 0})) return std::nullopt;
+      return OrganizationJson(*id - kOrgIdBase);
     }
     if (kind == "sites" || kind == "groups") {
-      if (*id < kStride) return std::nullopt;
-      int64_t c = *id / kStride - 1, rem = *id % kStride;
-      bool group = rem >= kGroupOffset;
-      if (group) rem -= kGroupOffset;
-      if (group != (kind == "groups") || c >= fleet_.companies() || rem >= SitesPer()) return std::nullopt;
-      return group ? GroupJson(c, rem, true) : SiteJson(c, rem);
+      bool group = kind == "groups";
+      auto s = LiveSite(*id, group);
+      if (!s) return std::nullopt;
+      return group ? GroupJson(*s, true) : SiteJson(*s);
     }
     return std::nullopt;
   }
@@ -632,8 +762,8 @@ class Responder {
     int64_t total = 0;
     auto f = q.Get("$filter");
     if (!f || f->find_first_not_of(' ') == std::string::npos) {
-      total = spec.count;
-      for (int64_t i = skip; i < std::min(total, skip + top) && skip < total; ++i) items.push_back(spec.item(i));
+      total = spec.total();
+      if (skip < total) spec.page(skip, std::min(top, total - skip), items);
     } else {
       Eval pred;
       try {
@@ -641,29 +771,42 @@ class Responder {
       } catch (const FilterError& e) {
         return Error(400, std::string("Invalid $filter: ") + e.what() + ".");
       }
-      for (int64_t i = 0; i < spec.count; ++i) {
-        json::object item = spec.item(i);
+      bool not_a_condition = false;
+      spec.walk([&](json::object item) {
         json::value match = pred(item);
-        if (!match.is_bool()) return Error(400, "Invalid $filter: the expression is not a condition.");
-        if (!match.as_bool()) continue;
+        if (!match.is_bool()) {
+          not_a_condition = true;
+          return false;
+        }
+        if (!match.as_bool()) return true;
         if (total >= skip && total < skip + top) items.push_back(std::move(item));
         ++total;
-      }
+        return true;
+      });
+      if (not_a_condition) return Error(400, "Invalid $filter: the expression is not a condition.");
     }
     return Envelope(200, std::move(items), json::object{{"TotalCount", total}});
   }
 
   const PulsewaySimOptions& o_;
-  const Fleet& fleet_;
+  const TenantView& view_;
 };
 
 }  // namespace
 
-PulsewaySim::PulsewaySim(PulsewaySimOptions options) : o_(std::move(options)), fleet_(o_.fleet) {}
+PulsewaySim::PulsewaySim(PulsewaySimOptions options)
+    : o_(std::move(options)),
+      tenant_(o_.fleet),
+      control_(o_.control_token, &tenant_, PulsewayVocabulary(o_), o_.fleet.seed) {}
 
-http::Response PulsewaySim::Handle(const http::Request& request) const {
+http::Response PulsewaySim::Handle(const http::Request& request) {
+  return control_.Handle(request, [this](const http::Request& r) { return HandleVendor(r); });
+}
+
+http::Response PulsewaySim::HandleVendor(const http::Request& request) const {
   try {
-    return Responder(o_, fleet_).Handle(request);
+    auto view = tenant_.View();
+    return Responder(o_, *view).Handle(request);
   } catch (...) {
     // Boost.JSON allocates; the server's contract forbids throwing out of a handler.
     return http::Response::Json(500, R"({"Data":null,"Meta":{"ResponseCode":500,"ErrorMessage":"An error has occurred."}})");

@@ -364,5 +364,175 @@ TEST_F(PulsewaySimTest, DeterministicFromSeedWithStableIds) {
   EXPECT_NE(Get("/organizations").body, orgs);
 }
 
+
+// ---- The control API -----------------------------------------------------------------------
+
+class PulsewayControlTest : public PulsewaySimTest {
+ protected:
+  http::ClientResponse Control(const std::string& method, const std::string& path, const std::string& body = "",
+                               const std::string& token = "sim-control-token") {
+    http::ClientRequest req;
+    req.method = method;
+    req.url = origin_ + path;
+    req.headers = {{"X-Sim-Token", token}, {"Content-Type", "application/json"}};
+    req.body = body;
+    auto r = client_->Send(req);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : http::ClientResponse{};
+  }
+  json::value Mutate(const std::string& body) {
+    auto r = Control("POST", "/_sim/mutate", body);
+    EXPECT_EQ(r.status, 200) << body << ": " << r.body;
+    return r.status == 200 ? json::parse(r.body) : json::value(json::object{{"ids", json::array{}}});
+  }
+};
+
+TEST_F(PulsewayControlTest, MutationsShowUpAsPulsewayWouldShowThem) {
+  Start(Small());
+  EXPECT_EQ(Control("POST", "/_sim/mutate", R"({"kind":"organizations","action":"rename","count":1})", "wrong").status,
+            401);
+  EXPECT_EQ(Control("POST", "/_sim/mutate", R"({"kind":"customers","action":"rename","count":1})").status, 400);
+
+  // Rename an organization: its devices carry the new name too.
+  auto before = GetJson("/organizations/103").at("Data");
+  auto renamed = Mutate(R"({"kind":"organizations","action":"rename","ids":[103]})");
+  EXPECT_EQ(renamed.at("ids"), (json::array{103}));
+  auto after = GetJson("/organizations/103").at("Data");
+  EXPECT_NE(after.at("Name"), before.at("Name"));
+  EXPECT_EQ(Data(GetJson("/devices?$filter=" + Encode("OrganizationId eq 103")))[0].at("OrganizationName"),
+            after.at("Name"));
+
+  // Add a device to organization 104: listed, filterable, counted, with a working GUID.
+  auto added = Mutate(R"({"kind":"devices","action":"add","count":1,"company_id":104})");
+  std::string guid(added.at("ids").at(0).as_string());
+  EXPECT_EQ(guid.size(), 36u);
+  auto byorg = GetJson("/devices?$filter=" + Encode("OrganizationId eq 104"));
+  EXPECT_EQ(Total(byorg), 11);
+  EXPECT_EQ(Data(byorg).back().at("Identifier").as_string(), guid);
+  EXPECT_EQ(Total(GetJson("/devices?$top=1")), 121);
+  EXPECT_EQ(Total(GetJson("/assets?$top=1")), 121);
+  auto detail = GetJson("/devices/" + guid).at("Data");
+  EXPECT_EQ(detail.at("OrganizationId").as_int64(), 104);
+  auto asset = GetJson("/assets/" + guid).at("Data");
+  // A mutated device was just seen and updated (the tenant's clock, now).
+  EXPECT_GT(std::string(asset.at("LastSeenOnline").as_string()), "2025-01-01T00:00:00Z");
+  EXPECT_EQ(asset.at("LastUpdated"), asset.at("LastSeenOnline"));
+
+  // Update a seeded device: its asset stamps move.
+  std::string seeded(Data(GetJson("/assets?$top=1&$skip=5"))[0].at("Identifier").as_string());
+  auto old_asset = GetJson("/assets/" + seeded).at("Data");
+  EXPECT_LT(std::string(old_asset.at("LastSeenOnline").as_string()), "2025-01-01T00:00:00Z");
+  Mutate("{\"kind\":\"assets\",\"action\":\"update\",\"ids\":[\"" + seeded + "\"]}");
+  EXPECT_GT(std::string(GetJson("/assets/" + seeded).at("Data").at("LastSeenOnline").as_string()),
+            "2025-01-01T00:00:00Z");
+
+  // Delete the added device: 404 on the detail, gone from the list.
+  Mutate("{\"kind\":\"devices\",\"action\":\"delete\",\"ids\":[\"" + guid + "\"]}");
+  auto gone = Get("/devices/" + guid);
+  EXPECT_EQ(gone.status, 404);
+  EXPECT_EQ(gone.body, R"({"Data":null,"Meta":{"ResponseCode":404,"ErrorMessage":"Entity is not found."}})");
+  EXPECT_EQ(Get("/assets/" + guid).status, 404);
+  EXPECT_EQ(Total(GetJson("/devices?$filter=" + Encode("OrganizationId eq 104"))), 10);
+  // Deleting it again names a record that is not there.
+  EXPECT_EQ(Control("POST", "/_sim/mutate", "{\"kind\":\"devices\",\"action\":\"delete\",\"ids\":[\"" + guid + "\"]}")
+                .status,
+            404);
+
+  // An organization deleted: 404, and its sites and devices go with it.
+  Mutate(R"({"kind":"organizations","action":"delete","ids":[100]})");
+  EXPECT_EQ(Get("/organizations/100").status, 404);
+  EXPECT_EQ(Get("/sites/20000000").status, 404);
+  EXPECT_EQ(Total(GetJson("/organizations")), 11);
+  EXPECT_EQ(Total(GetJson("/sites")), 22);
+  EXPECT_EQ(Total(GetJson("/devices?$top=1")), 110);
+}
+
+TEST_F(PulsewayControlTest, EveryOrganizationKeepsASite) {
+  Start(Small());
+  // A new organization has no sites of its own: it gets a Default Site, and so do its devices.
+  auto org = Mutate(R"({"kind":"organizations","action":"add","count":1})");
+  int64_t org_id = org.at("ids").at(0).as_int64();
+  EXPECT_EQ(org_id, 112);
+  EXPECT_EQ(GetJson("/organizations/112").at("Data").at("Id").as_int64(), 112);
+  auto sites = GetJson("/sites?$filter=" + Encode("ParentId eq 112"));
+  ASSERT_EQ(Total(sites), 1);
+  auto def = Data(sites)[0];
+  EXPECT_EQ(def.at("Name").as_string(), "Default Site");
+  EXPECT_FALSE(def.as_object().contains("ContactInformation"));
+  int64_t def_id = def.at("Id").as_int64();
+  EXPECT_EQ(GetJson("/sites/" + std::to_string(def_id)).at("Data"), def);
+  EXPECT_EQ(GetJson("/groups/" + std::to_string(def_id + 10000000)).at("Data").at("ParentSiteId").as_int64(), def_id);
+  auto dev = Mutate(R"({"kind":"devices","action":"add","count":2,"company_id":112})");
+  for (const auto& id : dev.at("ids").as_array()) {
+    auto d = GetJson("/devices/" + std::string(id.as_string())).at("Data");
+    EXPECT_EQ(d.at("SiteId").as_int64(), def_id);
+    EXPECT_EQ(d.at("OrganizationId").as_int64(), 112);
+  }
+  // A real site added to it replaces the Default Site (which then no longer exists).
+  auto site = Mutate(R"({"kind":"sites","action":"add","count":1,"company_id":112})");
+  int64_t site_id = site.at("ids").at(0).as_int64();
+  EXPECT_NE(site_id, def_id);
+  EXPECT_EQ(Get("/sites/" + std::to_string(def_id)).status, 404);
+  EXPECT_TRUE(GetJson("/sites/" + std::to_string(site_id)).at("Data").as_object().contains("ContactInformation"));
+  EXPECT_EQ(GetJson("/devices/" + std::string(dev.at("ids").at(0).as_string())).at("Data").at("SiteId").as_int64(),
+            site_id);
+  // A seeded organization whose sites are all deleted falls back to a Default Site.
+  Mutate(R"({"kind":"sites","action":"delete","ids":[20000000, 20000001]})");
+  auto fallback = GetJson("/sites?$filter=" + Encode("ParentId eq 100"));
+  ASSERT_EQ(Total(fallback), 1);
+  EXPECT_EQ(Data(fallback)[0].at("Name").as_string(), "Default Site");
+  EXPECT_EQ(Data(GetJson("/devices?$top=1")).at(0).at("SiteId"), Data(fallback)[0].at("Id"));
+  // The Default Site is not a record the control API can name.
+  EXPECT_EQ(Control("POST", "/_sim/mutate",
+                    "{\"kind\":\"sites\",\"action\":\"delete\",\"ids\":[" + std::to_string(def_id) + "]}")
+                .status,
+            404);
+}
+
+TEST_F(PulsewayControlTest, FaultsStatsAndReset) {
+  Start(Small());
+  auto f = Control("POST", "/_sim/faults", R"({"p429": 1, "retry_after_s": 7})");
+  ASSERT_EQ(f.status, 200) << f.body;
+  auto r = Get("/devices");
+  EXPECT_EQ(r.status, 429);
+  auto v = json::parse(r.body);
+  EXPECT_TRUE(v.at("Data").is_null());
+  EXPECT_EQ(v.at("Meta").at("ResponseCode").as_int64(), 429);
+  EXPECT_FALSE(v.at("Meta").at("ErrorMessage").as_string().empty());
+  bool retry_after = false;
+  for (const auto& [k, val] : r.headers) retry_after |= k == "Retry-After" && val == "7";
+  EXPECT_TRUE(retry_after);
+  // The rate limit, off by default, can be switched on.
+  ASSERT_EQ(Control("POST", "/_sim/faults", R"({"rate_limit_per_min": 2})").status, 200);
+  EXPECT_EQ(Get("/organizations").status, 200);
+  EXPECT_EQ(Get("/organizations").status, 200);
+  EXPECT_EQ(Get("/organizations").status, 429);
+  ASSERT_EQ(Control("POST", "/_sim/faults", "{}").status, 200);
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(Get("/organizations").status, 200);
+
+  std::string guid(Data(GetJson("/devices?$top=1"))[0].at("Identifier").as_string());
+  GetJson("/devices/" + guid);
+  GetJson("/devices/" + guid);
+  Mutate(R"({"kind":"organizations","action":"rename","ids":[101]})");
+  auto stats = json::parse(Control("GET", "/_sim/stats").body);
+  auto by_path = stats.at("by_path");
+  EXPECT_EQ(by_path.at("GET /api/v3/devices/{id}").at("200").as_int64(), 2);
+  EXPECT_EQ(by_path.at("GET /api/v3/devices").at("429").as_int64(), 1);
+  EXPECT_EQ(by_path.at("GET /api/v3/organizations").at("429").as_int64(), 1);
+  EXPECT_EQ(stats.at("version").as_int64(), 1);
+
+  std::string seeded_name(GetJson("/organizations/102").at("Data").at("Name").as_string());
+  Mutate(R"({"kind":"organizations","action":"rename","ids":[102]})");
+  Mutate(R"({"kind":"devices","action":"delete","count":3})");
+  EXPECT_NE(GetJson("/organizations/102").at("Data").at("Name").as_string(), seeded_name);
+  EXPECT_EQ(Total(GetJson("/devices?$top=1")), 117);
+  ASSERT_EQ(Control("POST", "/_sim/reset").status, 200);
+  EXPECT_EQ(GetJson("/organizations/102").at("Data").at("Name").as_string(), seeded_name);
+  EXPECT_EQ(Total(GetJson("/devices?$top=1")), 120);
+  auto fresh = json::parse(Control("GET", "/_sim/stats").body);
+  EXPECT_EQ(fresh.at("version").as_int64(), 0);
+  EXPECT_FALSE(fresh.at("by_path").as_object().contains("GET /api/v3/devices/{id}"));
+}
+
 }  // namespace
 }  // namespace cairn::sims::pulseway

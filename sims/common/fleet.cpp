@@ -26,7 +26,7 @@ class Rng {
   uint64_t state_;
 };
 
-enum Kind : uint64_t { kCompany = 1, kContact, kSite, kDevice, kAgreement, kShared };
+enum Kind : uint64_t { kCompany = 1, kContact, kSite, kDevice, kAgreement, kShared, kActiveFlag = 16 };
 
 // Company brands. The same company index is the same brand under every seed; the seed chooses
 // how a vendor spells it, which is how near-duplicates across vendors arise.
@@ -183,6 +183,13 @@ bool IsPlaceholderSerial(const std::string& serial) {
 
 Fleet::Fleet(FleetOptions options) : o_(options) {}
 
+bool Fleet::Active(RecordKind kind, int64_t company, int64_t index) const {
+  if (kind == RecordKind::kSite) return true;
+  // A stream of its own, so that the flag costs one draw and the other fields do not move it.
+  Rng r(o_.seed, kActiveFlag + static_cast<uint64_t>(kind), company, index);
+  return r.Unit() >= o_.inactive_share;
+}
+
 FakeCompany Fleet::Company(int64_t company) const {
   Rng r(o_.seed, kCompany, company, 0);
   FakeCompany c;
@@ -202,7 +209,7 @@ FakeCompany Fleet::Company(int64_t company) const {
   c.country = "United Kingdom";
   uint64_t t = r.Below(10);
   c.type = t < 8 ? "Client" : t < 9 ? "Prospect" : "Partner";
-  c.active = r.Unit() >= o_.inactive_share;
+  c.active = Active(RecordKind::kCompany, company, 0);
   return c;
 }
 
@@ -218,7 +225,7 @@ FakeContact Fleet::Contact(int64_t company, int64_t index) const {
   p.email = local + "@" + Slug(BrandOf(company)) + ".example";
   p.phone = "+44 7" + Digits(r, 3) + " " + Digits(r, 6);
   p.title = r.Pick(kTitles);
-  p.active = r.Unit() >= o_.inactive_share;
+  p.active = Active(RecordKind::kContact, company, index);
   return p;
 }
 
@@ -244,9 +251,8 @@ FakeDevice Fleet::Device(int64_t company, int64_t index) const {
       o_.shared_fleet_seed ? static_cast<int64_t>(o_.devices_per_company * o_.shared_share) : 0;
   d.shared = index < shared_count;
   // The machine itself (type, maker, model, serial) comes from the shared seed when shared; how
-  // this vendor sees it (name, state, address) from its own.
+  // this vendor sees it (name, state) from its own.
   Rng hw(d.shared ? o_.shared_fleet_seed : o_.seed, d.shared ? kShared : kDevice, company, index);
-  Rng own(o_.seed, kDevice, company, index + (int64_t{1} << 40));
   const Model& m = PickModel(hw);
   d.type = m.type;
   d.manufacturer = m.maker;
@@ -265,7 +271,7 @@ FakeDevice Fleet::Device(int64_t company, int64_t index) const {
                 static_cast<unsigned>((bits >> 8) & 255), static_cast<unsigned>((bits >> 16) & 255),
                 static_cast<unsigned>((bits >> 24) & 255));
   d.mac = mac;
-  d.active = own.Unit() >= o_.inactive_share;
+  d.active = Active(RecordKind::kDevice, company, index);
   return d;
 }
 
@@ -279,7 +285,7 @@ FakeAgreement Fleet::Agreement(int64_t company, int64_t index) const {
   a.type = r.Pick(kTypes);
   a.name = a.type + " - " + r.Pick(kTiers);
   a.monthly_cents = static_cast<int64_t>(20000 + r.Below(480000));
-  a.active = r.Unit() >= o_.inactive_share;
+  a.active = Active(RecordKind::kAgreement, company, index);
   return a;
 }
 

@@ -72,6 +72,10 @@ struct FakeSite {
   bool primary = false;
 };
 
+// The five kinds of record a fleet holds.
+enum class RecordKind { kCompany = 0, kContact, kSite, kDevice, kAgreement };
+inline constexpr int kRecordKinds = 5;
+
 enum class DeviceType { kWorkstation, kLaptop, kServer, kFirewall, kSwitch, kPrinter, kPhone };
 const char* DeviceTypeName(DeviceType t);  // "Workstation", "Laptop", ...
 
@@ -112,6 +116,9 @@ class Fleet {
   FakeSite Site(int64_t company, int64_t index) const;
   FakeDevice Device(int64_t company, int64_t index) const;
   FakeAgreement Agreement(int64_t company, int64_t index) const;
+  // The `active` flag of that record, without computing the rest of it (a few hashes): what
+  // lets a simulator count and page active records of a million quickly. Sites are always active.
+  bool Active(RecordKind kind, int64_t company, int64_t index) const;
 
  private:
   FleetOptions o_;

@@ -270,6 +270,93 @@ std::vector<RecordKey> TenantView::ChangedSince(RecordKind kind, int64_t since_m
   return keys;
 }
 
+bool TenantView::Active(RecordKind kind, RecordKey key) const {
+  if (kind == RecordKind::kSite) return true;
+  if (const AnyRecord* r = Changed(kind, key)) {
+    return std::visit(
+        [](const auto& x) {
+          if constexpr (requires { x.active; }) return x.active;
+          else return true;
+        },
+        *r);
+  }
+  return fleet_->Active(kind, key.company, key.index);
+}
+
+const TenantView::ActivityIndex& TenantView::Activity(RecordKind kind) const {
+  int k = K(kind);
+  std::call_once(activity_once_[k], [&] {
+    const int64_t slots = CompanySlots();
+    auto& x = activity_[k];
+    x.live.assign(static_cast<size_t>(slots) + 1, 0);
+    x.active.assign(static_cast<size_t>(slots) + 1, 0);
+    for (int64_t c = 0; c < slots; ++c) {
+      int64_t live = 0, on = 0;
+      Walk(kind, c, 0, [&](RecordKey key) {
+        ++live;
+        on += Active(kind, key);
+        return true;
+      });
+      x.live[static_cast<size_t>(c) + 1] = x.live[static_cast<size_t>(c)] + live;
+      x.active[static_cast<size_t>(c) + 1] = x.active[static_cast<size_t>(c)] + on;
+    }
+  });
+  return activity_[k];
+}
+
+int64_t TenantView::TotalWithActivity(RecordKind kind, std::optional<int64_t> company, bool active) const {
+  const ActivityIndex& x = Activity(kind);
+  auto wanted_before = [&](int64_t c) {
+    auto i = static_cast<size_t>(c);
+    return active ? x.active[i] : x.live[i] - x.active[i];
+  };
+  if (!company) return wanted_before(CompanySlots());
+  if (*company < 0 || *company >= CompanySlots()) return 0;
+  return wanted_before(*company + 1) - wanted_before(*company);
+}
+
+std::vector<RecordKey> TenantView::PageWithActivity(RecordKind kind, std::optional<int64_t> company,
+                                                    bool active, int64_t first, int64_t n) const {
+  std::vector<RecordKey> keys;
+  if (n <= 0 || first < 0) return keys;
+  const ActivityIndex& x = Activity(kind);
+  const int64_t slots = CompanySlots();
+  auto wanted_before = [&](int64_t c) {
+    auto i = static_cast<size_t>(c);
+    return active ? x.active[i] : x.live[i] - x.active[i];
+  };
+  int64_t c = 0, skip = first;
+  if (company) {
+    if (*company < 0 || *company >= slots) return keys;
+    c = *company;
+  } else {
+    // The first company whose wanted records reach past `first`.
+    int64_t lo = 0, hi = slots;
+    while (lo < hi) {
+      int64_t mid = lo + (hi - lo) / 2;
+      if (wanted_before(mid + 1) > first) hi = mid;
+      else lo = mid + 1;
+    }
+    if (lo >= slots) return keys;
+    c = lo;
+    skip = first - wanted_before(c);
+  }
+  const int64_t last = company ? *company + 1 : slots;
+  for (; c < last && static_cast<int64_t>(keys.size()) < n; ++c, skip = 0) {
+    if (wanted_before(c + 1) == wanted_before(c)) continue;
+    Walk(kind, c, 0, [&](RecordKey key) {
+      if (Active(kind, key) != active) return true;
+      if (skip > 0) {
+        --skip;
+        return true;
+      }
+      keys.push_back(key);
+      return static_cast<int64_t>(keys.size()) < n;
+    });
+  }
+  return keys;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Tenant
 

@@ -184,12 +184,16 @@ TEST(Tenant, ResetReturnsToTheSeed) {
 
 // Page(i, 1) agrees with the full walk at every position, whatever was added and deleted.
 TEST(Tenant, PagingAgreesWithTheWalkAfterRandomChanges) {
-  Tenant t(Small());
+  FleetOptions o = Small();
+  o.inactive_share = 0.3;
+  Tenant t(o);
   std::mt19937 rng(11);
   for (int step = 0; step < 60; ++step) {
     auto v = t.View();
     RecordKind kind = static_cast<RecordKind>(rng() % kRecordKinds);
-    MutateAction action = rng() % 2 ? MutateAction::kAdd : MutateAction::kDelete;
+    MutateAction action = rng() % 3 == 0 ? MutateAction::kAdd : rng() % 2 ? MutateAction::kDelete : MutateAction::kDeactivate;
+    if (action == MutateAction::kDeactivate && (kind == RecordKind::kSite || v->TotalWithActivity(kind, std::nullopt, true) == 0))
+      continue;
     if (action == MutateAction::kDelete && kind == RecordKind::kCompany && v->Total(kind) < 3) continue;
     if (action == MutateAction::kDelete && v->Total(kind) == 0) continue;
     MutateRequest m{.kind = kind, .action = action, .count = 1};
@@ -209,6 +213,25 @@ TEST(Tenant, PagingAgreesWithTheWalkAfterRandomChanges) {
     for (int64_t c = 0; c < v->CompanySlots(); ++c) {
       auto own = All(*v, kind, c);
       EXPECT_EQ(static_cast<int64_t>(own.size()), v->Total(kind, c));
+    }
+    // The activity index agrees with filtering the walk, overall and per company.
+    for (bool active : {true, false}) {
+      std::vector<RecordKey> wanted;
+      for (auto k : all)
+        if (v->Active(kind, k) == active) wanted.push_back(k);
+      ASSERT_EQ(v->TotalWithActivity(kind, std::nullopt, active), static_cast<int64_t>(wanted.size()));
+      for (size_t i = 0; i < wanted.size(); ++i)
+        EXPECT_EQ(v->PageWithActivity(kind, std::nullopt, active, static_cast<int64_t>(i), 1),
+                  (std::vector<RecordKey>{wanted[i]}))
+            << RecordKindName(kind) << " active=" << active << " at " << i;
+      EXPECT_EQ(v->PageWithActivity(kind, std::nullopt, active, 0, 1000), wanted);
+      for (int64_t c = 0; c < v->CompanySlots(); ++c) {
+        std::vector<RecordKey> own;
+        for (auto k : wanted)
+          if (k.company == c) own.push_back(k);
+        EXPECT_EQ(v->TotalWithActivity(kind, c, active), static_cast<int64_t>(own.size()));
+        EXPECT_EQ(v->PageWithActivity(kind, c, active, 0, 1000), own);
+      }
     }
   }
 }

@@ -249,8 +249,14 @@ json::object FromObjects(const Query& q, const Window& w, const char* key, std::
 // Predicates on a record, all of which must hold; none = every record.
 struct Keep {
   std::vector<std::function<bool(RecordKey)>> all;
+  // Only active (true) or only inactive (false) records of `kind`; answered from the tenant's
+  // activity index when it is the only condition.
+  std::optional<bool> activity;
+  const TenantView* view = nullptr;
+  RecordKind kind = RecordKind::kCompany;
   void Add(std::function<bool(RecordKey)> p) { all.push_back(std::move(p)); }
   bool operator()(RecordKey k) const {
+    if (activity && view->Active(kind, k) != *activity) return false;
     for (const auto& p : all)
       if (!p(k)) return false;
     return true;
@@ -367,9 +373,13 @@ class Responder {
     json::array items;
     int64_t matched = 0;
     if (keep.all.empty()) {
-      matched = view_.Total(kind, company);
-      if (w.skip < matched)
-        for (auto k : view_.Page(kind, company, w.skip, std::min(w.take, matched - w.skip))) items.push_back(item(k));
+      matched = keep.activity ? view_.TotalWithActivity(kind, company, *keep.activity) : view_.Total(kind, company);
+      if (w.skip < matched) {
+        int64_t n = std::min(w.take, matched - w.skip);
+        auto keys = keep.activity ? view_.PageWithActivity(kind, company, *keep.activity, w.skip, n)
+                                  : view_.Page(kind, company, w.skip, n);
+        for (auto k : keys) items.push_back(item(k));
+      }
       return Wrap(w, matched, key, std::move(items));
     }
     view_.ForEach(kind, company, [&](RecordKey k) {
@@ -382,10 +392,16 @@ class Responder {
   }
 
   // The activity filter of a kind whose records carry an active flag.
-  void AddActivity(const Query& q, Keep& keep, std::function<bool(RecordKey)> active) const {
+  void AddActivity(const Query& q, Keep& keep, RecordKind kind) const {
     Activity want = ActivityOf(q);
     if (want.All()) return;
-    keep.Add([want, active = std::move(active)](RecordKey k) { return want.Wants(active(k)); });
+    if (!want.active && !want.inactive) {
+      keep.Add([](RecordKey) { return false; });
+      return;
+    }
+    keep.activity = want.active;
+    keep.view = &view_;
+    keep.kind = kind;
   }
   // site_id: records whose site (site_of) is that site; a malformed or unknown site matches nothing.
   void AddSite(const Query& q, Keep& keep, std::function<std::optional<RecordKey>(RecordKey)> site_of) const {
@@ -598,7 +614,7 @@ class Responder {
 
   http::Response Clients(const Query& q) const {
     Keep keep;
-    AddActivity(q, keep, [this](RecordKey k) { return view_.Company(k.company)->active; });
+    AddActivity(q, keep, RecordKind::kCompany);
     if (auto text = q.Text("search"))
       keep.Add([this, t = *text](RecordKey k) { return ContainsFolded(view_.Company(k.company)->name, t); });
     if (auto top = q.Id("toplevel_id"))
@@ -629,7 +645,7 @@ class Responder {
 
   http::Response Users(const Query& q) const {
     Keep keep;
-    AddActivity(q, keep, [this](RecordKey k) { return view_.Contact(k.company, k.index)->active; });
+    AddActivity(q, keep, RecordKind::kContact);
     if (auto text = q.Text("search")) {
       keep.Add([this, t = *text](RecordKey k) {
         FakeContact p = *view_.Contact(k.company, k.index);
@@ -648,7 +664,7 @@ class Responder {
 
   http::Response Assets(const Query& q) const {
     Keep keep;
-    AddActivity(q, keep, [this](RecordKey k) { return view_.Device(k.company, k.index)->active; });
+    AddActivity(q, keep, RecordKind::kDevice);
     if (auto text = q.Text("search")) {
       keep.Add([this, t = *text](RecordKey k) {
         FakeDevice d = *view_.Device(k.company, k.index);
@@ -673,7 +689,7 @@ class Responder {
 
   http::Response Contracts(const Query& q) const {
     Keep keep;
-    AddActivity(q, keep, [this](RecordKey k) { return view_.Agreement(k.company, k.index)->active; });
+    AddActivity(q, keep, RecordKind::kAgreement);
     if (auto text = q.Text("search"))
       keep.Add([this, t = *text](RecordKey k) { return ContainsFolded(view_.Agreement(k.company, k.index)->name, t); });
     // Contracts sit at the client's first site (their site_id), whatever their index.

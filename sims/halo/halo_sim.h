@@ -31,8 +31,9 @@
 //   assettype_id  Asset (1..7 as /api/AssetType lists them);
 //   faqlists      KBArticle (articles filed in that FAQ list); type, level, parent_id on FAQLists.
 // Single GETs always carry full detail (asset `fields[]`), as if `includedetails=true` were sent.
-// Lists walk the tenant per request unless they ask for every record unfiltered and unsorted
-// (`includeinactive=true`, no other filter), which costs only the page.
+// Lists with no filter but the activity ones (active only by default, inactive only, or all) and
+// no order cost only their page (the tenant's activity index); other filters and orders walk the
+// tenant per request.
 //
 // KB upserts: `POST /api/KBArticle` (or FAQLists) takes a JSON array of objects (a bare object is
 // taken as a one-element array); an object without `id`, or with id 0 or -1, is created, one with

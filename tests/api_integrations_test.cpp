@@ -1,5 +1,10 @@
 // End to end: /api/v1/integrations (issue 4): the vendor catalog's validation, write-only
 // credentials sealed at rest, default layouts that must exist and be active, administrators only.
+#include <filesystem>
+
+#include "http/server.h"
+#include "sims/common/tls_files.h"
+#include "sims/syncro/syncro_sim.h"
 #include "tests/api_fixture.h"
 
 namespace cairn::tests {
@@ -202,6 +207,63 @@ TEST_P(IntegrationsTest, OnlyAdministrators) {
   auto listed = Get("/api/v1/integrations", scoped);
   EXPECT_EQ(listed.status, 200) << listed.Describe();
   EXPECT_TRUE(Arr(listed.At("integrations")).empty()) << listed.body;
+}
+
+// Test connection, through the API, against a Syncro simulator over HTTPS with its own CA.
+TEST_P(IntegrationsTest, TestConnectionAnswersInWords) {
+  auto dir = std::filesystem::temp_directory_path() / ("cairn-int-test-" + Token());
+  auto files = sims::EnsureTlsFiles(dir.string());
+  ASSERT_TRUE(files.ok()) << files.status().ToString();
+  sims::syncro::SyncroSim sim({});
+  http::ServerOptions so;
+  so.port = 0;
+  so.threads = 2;
+  so.tls_cert_file = files->server_cert;
+  so.tls_key_file = files->server_key;
+  auto server = http::Server::Start(so, [&](http::Request& r) { return sim.Handle(r); });
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  std::string host = "127.0.0.1:" + std::to_string((*server)->port());
+
+  auto trusting = StartServer({.extra_args = {"--ca-file", files->ca_cert}});
+  ASSERT_TRUE(trusting);
+  auto layout = [&](CairnServer& s, const std::string& name) {
+    auto r = s.CallJson("POST", "/api/v1/asset_layouts",
+                        json::object{{"asset_layout", json::object{{"name", Unique(name)}, {"icon", "fas fa-box"}}}});
+    EXPECT_EQ(r.status, 200) << r.Describe();
+    return Int(r.At("asset_layout", "id"));
+  };
+  auto create = [&](CairnServer& s, const std::string& key) {
+    auto r = s.CallJson("POST", "/api/v1/integrations",
+                        json::object{{"integration",
+                                      json::object{{"slug", "syncro"},
+                                                   {"credentials", json::object{{"domain", host}, {"api_key", key}}},
+                                                   {"default_layouts", json::object{{"contacts", layout(s, "People")},
+                                                                                    {"assets", layout(s, "Devices")}}}}}});
+    EXPECT_EQ(r.status, 200) << r.Describe();
+    return "/api/v1/integrations/" + std::to_string(Int(r.At("integration", "id")));
+  };
+  std::string good = create(*trusting, "sim-syncro-api-key");
+  auto ok = trusting->Call("POST", good + "/test");
+  ASSERT_EQ(ok.status, 200) << ok.Describe();
+  EXPECT_EQ(ok.json, (json::object{{"ok", true}, {"message", "Connection successful"}}));
+
+  std::string bad = create(*trusting, "not-the-key");
+  auto refused = trusting->Call("POST", bad + "/test");
+  ASSERT_EQ(refused.status, 200) << refused.Describe();
+  EXPECT_EQ(refused.json.at("ok"), json::value(false));
+  EXPECT_NE(Str(refused.json.at("message")).find("Syncro refused the API key"), std::string::npos) << refused.body;
+  EXPECT_EQ(refused.body.find("not-the-key"), std::string::npos);
+
+  // The shared server was not given the simulator's CA: the message says so.
+  std::string untrusted = create(S(), "sim-syncro-api-key");
+  auto tls = Post(untrusted + "/test", "");
+  ASSERT_EQ(tls.status, 200) << tls.Describe();
+  EXPECT_EQ(tls.json.at("ok"), json::value(false));
+  EXPECT_NE(Str(tls.json.at("message")).find("--ca-file"), std::string::npos) << tls.body;
+
+  (*server)->Stop();
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
 }
 
 }  // namespace

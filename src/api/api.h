@@ -28,6 +28,9 @@ struct ApiOptions {
   // Keep rendered company pages while the companies table is unchanged. Only takes effect on the
   // embedded SQLite store, where this process sees every write.
   bool response_cache = true;
+  // An extra CA (PEM file) that vendor connections trust besides the system store, for vendors
+  // (or simulators) whose certificates a private CA signed. "" = the system store only.
+  std::string vendor_ca_file;
 };
 
 class Api {

@@ -6,6 +6,7 @@
 
 #include "api/crud.h"
 #include "connectors/catalog.h"
+#include "connectors/connection.h"
 #include "core/text.h"
 
 namespace cairn::api {
@@ -274,6 +275,22 @@ void AddIntegrationRoutes(Routes& r) {
   spec->render = Render;
   spec->company = [](const Integration&) { return std::optional<int64_t>(); };
   Crud<Integration>::AddRoutes(r, spec);
+
+  // Test connection: the vendor's answer in words, 200 whether or not it connects.
+  r.push_back({"POST", "/api/v1/integrations/{id}/test", [](Ctx& ctx) {
+                 if (auto st = Require(ctx, Action::kAdmin, "integrations"); !st.ok()) return ErrorResponse(st);
+                 if (!ctx.caller.SeesGlobal()) return ErrorResponse(Status::NotFound("Integration not found"));
+                 auto id = ctx.PathId();
+                 if (!id.ok()) return ErrorResponse(id.status());
+                 auto row = ctx.store.Read([&](store::Tx& tx) { return tx.Repo<Integration>().Get(*id); });
+                 if (!row.ok()) return ErrorResponse(row.status());
+                 connectors::VendorClientOptions options;
+                 options.ca_file = ctx.options.vendor_ca_file;
+                 options.max_attempts = 2;
+                 options.timeout = std::chrono::seconds(15);
+                 auto result = connectors::CheckConnection(row->slug, OpenCredentials(ctx, *row), options);
+                 return JsonResponse(200, json::object{{"ok", result.ok}, {"message", result.message}});
+               }});
 }
 
 }  // namespace cairn::api

@@ -119,6 +119,7 @@ int Main(int argc, char** argv) {
   size_t body_limit = 16 * 1024 * 1024;
   std::string base_url = EnvOr("CAIRN_BASE_URL", "");
   bool no_response_cache = false;
+  std::string ca_file = EnvOr("CAIRN_CA_FILE", "");
   auto* serve = app.add_subcommand("serve", "run the server");
   add_common(serve);
   serve->add_option("--listen", listen, "HOST:PORT to listen on; port 0 picks a free one (env CAIRN_LISTEN)");
@@ -127,6 +128,9 @@ int Main(int argc, char** argv) {
       ->check(CLI::Range(0, 1000000000));
   serve->add_option("--body-limit", body_limit, "largest request body in bytes");
   serve->add_option("--base-url", base_url, "public URL of this server, for links (env CAIRN_BASE_URL)");
+  serve->add_option("--ca-file", ca_file,
+                    "extra CA certificate (PEM) to trust for vendor connections, e.g. a simulator's "
+                    "ca.pem (env CAIRN_CA_FILE)");
   serve->add_flag("--no-response-cache", no_response_cache,
                   "render every company page afresh (the cache only applies to SQLite)");
 
@@ -183,6 +187,7 @@ int Main(int argc, char** argv) {
     api_options.rate_limit_per_minute = rate_limit;
     api_options.base_url = base_url;
     api_options.response_cache = !no_response_cache;
+    api_options.vendor_ca_file = ca_file;
     return Serve(cfg, listen, threads, body_limit, api_options);
   }
 

@@ -44,6 +44,9 @@ std::string HashApiKey(std::string_view key);
 Result<std::string> HashPassword(std::string_view password);
 bool VerifyPassword(std::string_view hash, std::string_view password);
 
+// Standard base64 with padding (RFC 4648), e.g. for HTTP Basic credentials.
+std::string Base64(std::string_view bytes);
+
 // n random bytes as lower-case hex.
 std::string RandomHex(size_t n);
 

@@ -53,3 +53,18 @@ TEST_F(CryptoTest, PasswordHashVerifies) {
 
 }  // namespace
 }  // namespace cairn
+
+namespace cairn {
+namespace {
+
+TEST(Base64, StandardAlphabetWithPadding) {
+  EXPECT_EQ(Base64(""), "");
+  EXPECT_EQ(Base64("f"), "Zg==");
+  EXPECT_EQ(Base64("fo"), "Zm8=");
+  EXPECT_EQ(Base64("foo"), "Zm9v");
+  EXPECT_EQ(Base64("training+pub:priv"), "dHJhaW5pbmcrcHViOnByaXY=");
+  EXPECT_EQ(Base64(std::string("\xfb\xff", 2)), "+/8=");
+}
+
+}  // namespace
+}  // namespace cairn

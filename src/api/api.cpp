@@ -98,6 +98,7 @@ struct Api::Impl {
     AddFolderRoutes(r);
     AddWebsiteRoutes(r);
     AddIntegrationRoutes(r);
+    AddSyncRoutes(r);
     AddRelationRoutes(r);
     AddActivityLogRoutes(r);
     AddUserRoutes(r);

@@ -13,6 +13,10 @@
 #include "http/message.h"
 #include "store/store.h"
 
+namespace cairn::sync {
+class Engine;
+}
+
 namespace cairn::api {
 
 struct ApiOptions {
@@ -31,6 +35,8 @@ struct ApiOptions {
   // An extra CA (PEM file) that vendor connections trust besides the system store, for vendors
   // (or simulators) whose certificates a private CA signed. "" = the system store only.
   std::string vendor_ca_file;
+  // The sync engine that runs integrations; null = runs cannot be started (they answer 503).
+  sync::Engine* engine = nullptr;
 };
 
 class Api {

@@ -152,6 +152,7 @@ void AddArticleRoutes(Routes& r);
 void AddFolderRoutes(Routes& r);
 void AddWebsiteRoutes(Routes& r);
 void AddIntegrationRoutes(Routes& r);
+void AddSyncRoutes(Routes& r);
 void AddRelationRoutes(Routes& r);
 void AddActivityLogRoutes(Routes& r);
 void AddUserRoutes(Routes& r);

@@ -20,6 +20,7 @@
 #include "core/crypto.h"
 #include "core/text.h"
 #include "http/server.h"
+#include "sync/engine.h"
 
 namespace cairn::app {
 namespace {
@@ -58,7 +59,15 @@ int Serve(const Config& cfg, const std::string& listen, int threads, size_t body
   auto first = EnsureFirstAdmin(*env->store, cfg.data_dir);
   if (!first.ok()) return Fail(first.status());
 
-  api::Api api(*env->store, *env->cipher, SystemClock(), api_options);
+  // The sync engine: its workers run queued runs (resuming any a crash left running) and its
+  // scheduler queues each integration on its interval.
+  sync::EngineOptions engine_options;
+  engine_options.client.ca_file = api_options.vendor_ca_file;
+  sync::Engine engine(*env->store, *env->cipher, SystemClock(), engine_options);
+  if (auto st = engine.Start(); !st.ok()) return Fail(st);
+  api::ApiOptions with_engine = api_options;
+  with_engine.engine = &engine;
+  api::Api api(*env->store, *env->cipher, SystemClock(), with_engine);
 
   // Signals are taken synchronously by this thread; the server threads never see them.
   sigset_t signals;
@@ -97,6 +106,7 @@ int Serve(const Config& cfg, const std::string& listen, int threads, size_t body
   sigwait(&signals, &sig);
   spdlog::info("signal {} received; finishing in-flight requests", sig);
   (*server)->Stop();
+  engine.Stop();  // running runs stop at their next checkpoint and resume on the next start
   spdlog::info("stopped");
   return 0;
 }

@@ -197,6 +197,58 @@ const TableSchema<Integration>& Integration::Schema() {
   return s;
 }
 
+const TableSchema<SyncRun>& SyncRun::Schema() {
+  using T = SyncRun;
+  static const TableSchema<T> s{
+      "sync_runs", "SyncRun",
+      {Id<T>(), C("integration_id", kI, &T::integration_id), C("state", kT, &T::state),
+       C("phase", kT, &T::phase), C("dry_run", kB, &T::dry_run), C("full_run", kB, &T::full_run),
+       C("trigger", kT, &T::trigger), C("counts", kT, &T::counts), C("errors", kT, &T::errors),
+       C("progress", kT, &T::progress), C("requests", kI, &T::requests),
+       C("stop_requested", kB, &T::stop_requested), C("user_id", kO, &T::user_id),
+       C("started_at", ColType::kTime, &T::started_at), C("finished_at", ColType::kTime, &T::finished_at),
+       Created<T>(), Updated<T>()}};
+  return s;
+}
+
+const TableSchema<Matcher>& Matcher::Schema() {
+  using T = Matcher;
+  static const TableSchema<T> s{
+      "matchers", "Matcher",
+      {Id<T>(), C("integration_id", kI, &T::integration_id), C("sync_id", kT, &T::sync_id),
+       C("identifier", kT, &T::identifier), C("name", kT, &T::name), C("active", kB, &T::active),
+       C("company_id", kO, &T::company_id), C("potential_company_id", kO, &T::potential_company_id),
+       C("confidence", kI, &T::confidence), C("leave_unmatched", kB, &T::leave_unmatched),
+       C("details", kT, &T::details), C("card", kT, &T::card),
+       C("vendor_updated_at", ColType::kTime, &T::vendor_updated_at), Created<T>(), Updated<T>()}};
+  return s;
+}
+
+const TableSchema<SyncLink>& SyncLink::Schema() {
+  using T = SyncLink;
+  static const TableSchema<T> s{
+      "sync_links", "SyncLink",
+      {Id<T>(), C("integration_id", kI, &T::integration_id), C("kind", kT, &T::kind),
+       C("sync_id", kT, &T::sync_id), C("company_sync_id", kT, &T::company_sync_id),
+       C("record_type", kT, &T::record_type), C("record_id", kO, &T::record_id), C("name", kT, &T::name),
+       C("vendor_type", kT, &T::vendor_type), C("serial", kT, &T::serial), C("active", kB, &T::active),
+       C("card", kT, &T::card), C("hash", kT, &T::hash),
+       C("vendor_updated_at", ColType::kTime, &T::vendor_updated_at), C("gone", kB, &T::gone),
+       C("archived_by_sync", kB, &T::archived_by_sync), Created<T>(), Updated<T>()}};
+  return s;
+}
+
+const TableSchema<SyncChange>& SyncChange::Schema() {
+  using T = SyncChange;
+  static const TableSchema<T> s{
+      "sync_changes", "SyncChange",
+      {Id<T>(), C("run_id", kI, &T::run_id), C("kind", kT, &T::kind), C("sync_id", kT, &T::sync_id),
+       C("record_type", kT, &T::record_type), C("record_id", kO, &T::record_id), C("name", kT, &T::name),
+       C("action", kT, &T::action), C("changes", kT, &T::changes), C("error", kT, &T::error),
+       Created<T>(), Updated<T>()}};
+  return s;
+}
+
 const TableSchema<Relation>& Relation::Schema() {
   using T = Relation;
   static const TableSchema<T> s{

@@ -234,6 +234,89 @@ struct Integration {
   static const TableSchema<Integration>& Schema();
 };
 
+// One sync of an integration (issue 4): its state, what it counted, what went wrong.
+struct SyncRun {
+  int64_t id = 0;
+  int64_t integration_id = 0;
+  std::string state = "queued";  // queued, running, succeeded, failed, stopped
+  std::string phase;             // what a running run is doing: "companies", "configurations", ...
+  bool dry_run = false;
+  bool full_run = false;         // reconcile everything (no change cursor)
+  std::string trigger = "manual";  // manual, schedule
+  std::string counts = "{}";     // JSON {kind: {created, updated, archived, unarchived, unchanged, skipped, failed}}
+  std::string errors = "[]";     // JSON [{kind, sync_id, message}]
+  std::string progress = "{}";   // JSON {kind: {seen, total}}
+  int64_t requests = 0;          // calls made to the vendor
+  bool stop_requested = false;
+  std::optional<int64_t> user_id;
+  int64_t started_at = 0;
+  int64_t finished_at = 0;
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+  static const TableSchema<SyncRun>& Schema();
+};
+
+// A vendor company and the Cairn company it is matched to (Hudu's Matcher).
+struct Matcher {
+  int64_t id = 0;
+  int64_t integration_id = 0;
+  std::string sync_id;      // the vendor's company id
+  std::string identifier;   // the vendor's short code
+  std::string name;
+  bool active = true;
+  std::optional<int64_t> company_id;            // matched to
+  std::optional<int64_t> potential_company_id;  // suggested by name
+  int64_t confidence = 0;                       // of the suggestion, 0..100
+  bool leave_unmatched = false;                 // the user chose to import nothing of it
+  std::string details = "{}";                   // JSON: company fields from the vendor
+  std::string card = "{}";                      // JSON: the vendor's view
+  int64_t vendor_updated_at = 0;
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+  static const TableSchema<Matcher>& Schema();
+};
+
+// One vendor record synced into Cairn: the key (integration, kind, sync_id), the record it fills,
+// and the integration card's data.
+struct SyncLink {
+  int64_t id = 0;
+  int64_t integration_id = 0;
+  std::string kind;             // "companies", "configurations", ...
+  std::string sync_id;          // the vendor's id
+  std::string company_sync_id;  // the vendor's id of its company
+  std::string record_type = "Asset";  // Asset or Company
+  std::optional<int64_t> record_id;
+  std::string name;
+  std::string vendor_type;
+  std::string serial;
+  bool active = true;
+  std::string card = "{}";      // JSON: the vendor's view (the integration card)
+  std::string hash;             // of what the vendor sent last, to tell unchanged records
+  int64_t vendor_updated_at = 0;
+  bool gone = false;            // no longer at the vendor: the sync archived its record
+  bool archived_by_sync = false;  // the record is archived because the vendor deactivated it
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+  static const TableSchema<SyncLink>& Schema();
+};
+
+// One line of a run's report: what the run did (or, dry, would do) to one record.
+struct SyncChange {
+  int64_t id = 0;
+  int64_t run_id = 0;
+  std::string kind;
+  std::string sync_id;
+  std::string record_type;
+  std::optional<int64_t> record_id;
+  std::string name;
+  std::string action;        // created, updated, archived, unarchived, skipped, failed
+  std::string changes = "{}";  // JSON {field: {"from", "to"}}
+  std::string error;
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+  static const TableSchema<SyncChange>& Schema();
+};
+
 // One write (or password view) by a user through a key or a session.
 struct ActivityLog {
   int64_t id = 0;

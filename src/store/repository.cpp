@@ -353,6 +353,10 @@ template class Repository<Folder>;
 template class Repository<Website>;
 template class Repository<Relation>;
 template class Repository<Integration>;
+template class Repository<SyncRun>;
+template class Repository<Matcher>;
+template class Repository<SyncLink>;
+template class Repository<SyncChange>;
 template class Repository<ActivityLog>;
 
 }  // namespace cairn::store

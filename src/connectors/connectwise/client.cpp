@@ -12,6 +12,7 @@ namespace json = boost::json;
 constexpr std::string_view kRefused =
     "ConnectWise PSA refused the credentials: check the company id (the one you sign in with), the "
     "API member's public and private keys, and the client id";
+constexpr std::string_view kRateLimited = "ConnectWise PSA is rate limiting Cairn; the next run will carry on";
 
 }  // namespace
 
@@ -50,16 +51,46 @@ Status Client::Connect() {
   return Status::Ok();
 }
 
-Result<json::value> Client::Get(std::string_view path_and_query, std::string_view forbidden_hint) {
-  if (auto st = Connect(); !st.ok()) return st;
-  std::string path(path_and_query.substr(0, path_and_query.find('?')));
-  std::string what = "GET " + path;
+http::ClientRequest Client::Request(std::string_view path_and_query) const {
   http::ClientRequest req;
   req.url = api_base_ + std::string(path_and_query);
   req.headers = {{"Authorization", authorization_}, {"Accept", "application/json"}, {"Cache-Control", "no-cache"}};
   if (!c_.client_id.empty()) req.headers.emplace_back("clientId", c_.client_id);
-  return SendForJson(http_, req, what,
-                     {kRefused, forbidden_hint, "ConnectWise PSA is rate limiting Cairn; the next run will carry on"});
+  return req;
+}
+
+Result<json::value> Client::Get(std::string_view path_and_query, std::string_view forbidden_hint) {
+  if (auto st = Connect(); !st.ok()) return st;
+  std::string path(path_and_query.substr(0, path_and_query.find('?')));
+  std::string what = "GET " + path;
+  return SendForJson(http_, Request(path_and_query), what,
+                     {kRefused, forbidden_hint, kRateLimited});
+}
+
+Result<Client::Page> Client::GetPage(std::string_view path_and_query, bool forward_only,
+                                     std::string_view forbidden_hint) {
+  if (auto st = Connect(); !st.ok()) return st;
+  std::string what = "GET " + std::string(path_and_query.substr(0, path_and_query.find('?')));
+  http::ClientRequest req = Request(path_and_query);
+  if (forward_only) req.headers.emplace_back("pagination-type", "forward-only");
+  auto r = http_.Send(req, what);
+  if (!r.ok()) return r.status();
+  if (r->status < 200 || r->status >= 300) {
+    std::string_view hint = r->status == 401   ? kRefused
+                            : r->status == 403 ? forbidden_hint
+                            : r->status == 429 ? kRateLimited
+                                               : std::string_view();
+    return StatusError("ConnectWise PSA", what, *r, hint);
+  }
+  Page page;
+  json::error_code ec;
+  page.body = json::parse(r->body, ec);
+  if (ec) return Status::Unavailable("ConnectWise PSA: " + what + " did not answer JSON (" + Excerpt(r->body) + ")");
+  if (auto link = r->Header("Link")) {
+    page.has_link = true;
+    page.link = std::string(*link);
+  }
+  return page;
 }
 
 Status Client::Check() {

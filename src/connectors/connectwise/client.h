@@ -33,16 +33,28 @@ class Client {
   // the fix (`forbidden_hint` says which permission a 403 lacks).
   Result<boost::json::value> Get(std::string_view path_and_query, std::string_view forbidden_hint = "");
 
+  // One page of a list (reference A4): the JSON and the `Link` header. `forward_only` sends
+  // `pagination-type: forward-only` (then `pageId` in the query pages by id).
+  struct Page {
+    boost::json::value body;
+    bool has_link = false;  // the answer carried a Link header (possibly empty)
+    std::string link;
+  };
+  Result<Page> GetPage(std::string_view path_and_query, bool forward_only, std::string_view forbidden_hint = "");
+
   // The connection test: codebase, credentials, and read access to companies and configurations.
   Status Check();
 
   VendorClient& http() { return http_; }
+  const VendorClient& http() const { return http_; }
 
  private:
   Credentials c_;
   VendorClient http_;
   std::string api_base_;
   std::string authorization_;
+
+  http::ClientRequest Request(std::string_view path_and_query) const;
 };
 
 }  // namespace cairn::connectors::connectwise

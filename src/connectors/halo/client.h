@@ -38,6 +38,7 @@ class Client {
 
   int64_t tokens_issued() const { return tokens_issued_; }
   VendorClient& http() { return http_; }
+  const VendorClient& http() const { return http_; }
 
  private:
   Status FindAuthServer();

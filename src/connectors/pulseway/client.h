@@ -30,6 +30,7 @@ class Client {
   // The connection test: the token (GET /environment), then read access to organizations and devices.
   Status Check();
   VendorClient& http() { return http_; }
+  const VendorClient& http() const { return http_; }
 
  private:
   Credentials c_;

@@ -25,6 +25,7 @@ class Client {
   // The connection test: the key (GET /me), then read access to customers and assets.
   Status Check();
   VendorClient& http() { return http_; }
+  const VendorClient& http() const { return http_; }
 
  private:
   Credentials c_;

@@ -1,0 +1,74 @@
+// The one interface the sync engine (src/sync) sees of a vendor: it lists the vendor's records of
+// each kind as vendor-neutral VendorItems, and knows nothing of Cairn's store. Each vendor's
+// connector (connectors/<vendor>/connector.cpp) pages through its API with its client and maps
+// the vendor's JSON here; the engine does matching, sorting, diffing and applying.
+//
+// A Connector is used by one thread at a time.
+#pragma once
+
+#include <boost/json/object.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "connectors/vendor_client.h"
+#include "core/status.h"
+
+namespace cairn::connectors {
+
+// One record at the vendor, as the engine needs it.
+struct VendorItem {
+  std::string kind;               // "companies" or one of Connector::Kinds()
+  std::string vendor_id;          // the vendor's id, as text ("250", a GUID, ...)
+  std::string company_vendor_id;  // the owning company's vendor id; "" for companies
+  std::string name;               // what Cairn names the record (company name, person's full name, host name)
+  std::string identifier;         // companies: the vendor's short code (ConnectWise identifier); else ""
+  std::string type;               // the vendor's type name: configuration/asset type, contact type, company type
+  std::string serial;             // primary serial number as the vendor has it ("" when none)
+  bool active = true;             // false: inactive/disabled at the vendor (still listed)
+  int64_t updated_ms = 0;         // the vendor's last-update stamp (Unix ms); 0 when it has none
+  std::string link;               // URL of the record in the vendor's own UI; "" when unknown
+  // Companies: Cairn's company fields the vendor fills, by Cairn's names (phone_number, website,
+  // address_line_1, address_line_2, city, state, zip, country_name, company_type). Other kinds:
+  // Cairn-side field values by label for the default layouts (e.g. "Email", "Phone", "Title",
+  // "Serial Number", "Manufacturer", "Model", "Operating System", "IP Address").
+  boost::json::object details;
+  // The integration card: the vendor's own view of the record, label -> scalar, flattened (as
+  // Hudu's integrator cards show it). Also the data points connected fields choose from.
+  boost::json::object card;
+};
+
+class Connector {
+ public:
+  virtual ~Connector() = default;
+
+  virtual std::string_view slug() const = 0;
+  // The connection test (see connection.h).
+  virtual Status Check() = 0;
+  // The kinds this vendor brings besides companies, in the order a sync takes them; the first
+  // ones are the vendor's default-layout kinds (catalog.h), then "agreements" where it has them.
+  virtual std::vector<std::string> Kinds() const = 0;
+  // Every record of `kind` ("companies" or one of Kinds()), inactive ones included, in the
+  // vendor's order, passed to `sink` one at a time (the sink may stop the walk by returning an
+  // error, which List returns). `since_ms` > 0 asks only for records changed after that time
+  // where the vendor can filter (ConnectWise lastUpdated); the others list everything. An error
+  // means the enumeration is incomplete: the engine must archive nothing of that kind then.
+  virtual Status List(std::string_view kind, int64_t since_ms,
+                      const std::function<Status(VendorItem&&)>& sink) = 0;
+  // One record again, for "re-sync this card". NotFound when the vendor no longer has it.
+  virtual Result<VendorItem> Get(std::string_view kind, std::string_view vendor_id) = 0;
+  // Calls made to the vendor so far (retries included), for run reports and tests.
+  virtual int64_t requests() const = 0;
+};
+
+// The connector for an integration: `slug` as in catalog.h, `credentials` and `options` as the
+// integration stores them. InvalidArgument for an unknown slug.
+Result<std::unique_ptr<Connector>> MakeConnector(std::string_view slug, const boost::json::object& credentials,
+                                                 const boost::json::object& options,
+                                                 VendorClientOptions client_options);
+
+}  // namespace cairn::connectors

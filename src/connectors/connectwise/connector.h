@@ -1,0 +1,52 @@
+// The ConnectWise PSA connector (reference/connectwise-halo.md part A): companies, contacts,
+// company sites as locations, configurations and agreements, each listed globally (sites: per
+// company, the only list Manage has) with pageSize 1000 and forward-only paging where the server
+// offers it (navigable page/pageSize with orderBy=id otherwise), incremental by
+// `conditions=lastUpdated > [T]`. Used by one thread at a time.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "connectors/connectwise/client.h"
+#include "connectors/connector.h"
+
+namespace cairn::connectors::connectwise {
+
+class Connector : public connectors::Connector {
+ public:
+  // `page_size`: records asked per page (ConnectWise's maximum, 1000, unless a test asks less).
+  Connector(Credentials credentials, VendorClientOptions options, int page_size = 1000);
+
+  std::string_view slug() const override { return "cw_manage"; }
+  Status Check() override { return client_.Check(); }
+  std::vector<std::string> Kinds() const override;
+  Status List(std::string_view kind, int64_t since_ms, const std::function<Status(VendorItem&&)>& sink) override;
+  Result<VendorItem> Get(std::string_view kind, std::string_view vendor_id) override;
+  int64_t requests() const override;
+
+  Client& client() { return client_; }
+
+ private:
+  // Pages through `path` (a list endpoint) with `query` (extra parameters, "" or "a=b&c=d"),
+  // calling `each` on every record in order.
+  Status Walk(const std::string& path, const std::string& query, std::string_view forbidden_hint,
+              const std::function<Status(const boost::json::object&)>& each);
+  Status WalkNavigable(const std::string& path, const std::string& query, std::string_view forbidden_hint,
+                       const std::function<Status(const boost::json::object&)>& each);
+  Status ListLocations(const std::string& conditions, const std::function<Status(VendorItem&&)>& sink);
+
+  Client client_;
+  int page_size_;
+  // Site id -> company id, remembered from listings: a site is only reachable under its company.
+  std::map<std::string, std::string> site_company_;
+};
+
+// The mappings, public for tests.
+VendorItem MapCompany(const boost::json::object& o);
+VendorItem MapContact(const boost::json::object& o);
+VendorItem MapSite(const boost::json::object& o, const std::string& company_id);
+VendorItem MapConfiguration(const boost::json::object& o);
+VendorItem MapAgreement(const boost::json::object& o);
+
+}  // namespace cairn::connectors::connectwise

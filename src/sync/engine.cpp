@@ -1,0 +1,830 @@
+#include "sync/engine.h"
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "core/text.h"
+#include "sync/names.h"
+
+namespace cairn::sync {
+namespace {
+
+namespace json = boost::json;
+using connectors::VendorItem;
+
+constexpr size_t kBatch = 200;
+constexpr const char* kActions[] = {"created", "updated", "archived", "unarchived", "unchanged", "skipped", "failed"};
+// Cairn company columns the vendor may fill (unless "do not update company details").
+constexpr const char* kCompanyFields[] = {"phone_number", "website", "address_line_1", "address_line_2",
+                                          "city", "state", "zip", "country_name", "company_type"};
+
+json::object ParseObject(const std::string& text) {
+  json::error_code ec;
+  auto v = json::parse(text.empty() ? std::string_view("{}") : std::string_view(text), ec);
+  return !ec && v.is_object() ? v.as_object() : json::object{};
+}
+
+json::array ParseArray(const std::string& text) {
+  json::error_code ec;
+  auto v = json::parse(text.empty() ? std::string_view("[]") : std::string_view(text), ec);
+  return !ec && v.is_array() ? v.as_array() : json::array{};
+}
+
+bool Option(const json::object& options, std::string_view name) {
+  const auto* v = options.if_contains(name);
+  return v && v->is_bool() && v->as_bool();
+}
+
+std::string Text(const json::value* v) {
+  if (!v || v->is_null()) return "";
+  if (v->is_string()) return std::string(v->as_string());
+  return json::serialize(*v);
+}
+
+// FNV-1a 64 of what the vendor sent that Cairn keeps, so an unchanged record is told cheaply.
+std::string HashOf(const VendorItem& i) {
+  std::string s = i.name + '\x1f' + i.type + '\x1f' + i.serial + '\x1f' + (i.active ? "1" : "0") + '\x1f' +
+                  i.company_vendor_id + '\x1f' + i.link + '\x1f' + json::serialize(i.card) + '\x1f' +
+                  json::serialize(i.details);
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  char out[17];
+  std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(h));
+  return out;
+}
+
+class Counts {
+ public:
+  void Add(const std::string& kind, const std::string& action, int64_t n = 1) {
+    auto& k = by_kind_[kind];
+    if (k.empty())
+      for (const char* a : kActions) k[a] = 0;
+    k[action] += n;
+  }
+  void Touch(const std::string& kind) { Add(kind, "created", 0); }
+  json::object Json() const {
+    json::object o;
+    for (const auto& [kind, actions] : by_kind_) {
+      json::object k;
+      for (const char* a : kActions) k[a] = actions.at(a);
+      o[kind] = std::move(k);
+    }
+    return o;
+  }
+
+ private:
+  std::map<std::string, std::map<std::string, int64_t>> by_kind_;
+};
+
+// One planned change of a record (the diff); applied unless the run is dry.
+struct Change {
+  std::string action;  // created, updated, archived, unarchived, failed
+  VendorItem item;     // what the vendor sent (empty for "gone" archives)
+  SyncLink link;       // the link as it is (id 0 for a create)
+  json::object changes;
+  std::string error;
+  bool gone = false;   // archived because the vendor no longer has it
+};
+
+class Stopped : public std::exception {};
+
+// Executes one run; all state of the run lives here.
+class RunExec {
+ public:
+  RunExec(store::Store& store, const Cipher& cipher, const Clock& clock, const EngineOptions& o,
+          std::atomic<bool>& stop_all, SyncRun run)
+      : store_(store), cipher_(cipher), clock_(clock), o_(o), stop_all_(stop_all), run_(std::move(run)) {}
+
+  // The run's end state: succeeded, failed or stopped; "queued" when the engine is stopping (the
+  // run resumes on the next start).
+  std::string Execute() {
+    auto st = Prepare();
+    if (!st.ok()) {
+      Error("", "", st.message());
+      return "failed";
+    }
+    try {
+      st = Companies();
+      if (st.ok() && !discovery_only_) {
+        for (const auto& kind : connector_->Kinds()) {
+          auto ks = Kind(kind);
+          if (!ks.ok()) st = ks;  // the other kinds still sync; the run fails at the end
+        }
+      }
+    } catch (const Stopped&) {
+      return stop_all_ ? "queued" : "stopped";
+    }
+    if (!st.ok() || failed_enumeration_) return "failed";
+    return "succeeded";
+  }
+
+  json::object CountsJson() const { return counts_.Json(); }
+  const json::array& errors() const { return errors_; }
+  json::object ProgressJson() const { return progress_; }
+  int64_t requests() const { return connector_ ? connector_->requests() : 0; }
+  bool discovery_only() const { return discovery_only_; }
+  bool full() const { return full_; }
+
+ private:
+  Status Prepare() {
+    auto loaded = store_.Read([&](store::Tx& tx) -> Status {
+      auto i = tx.Repo<Integration>().Get(run_.integration_id);
+      if (!i.ok()) return Status::NotFound("the integration no longer exists");
+      integration_ = *i;
+      // Discovery only on the first run: no earlier run of this integration got past it.
+      store::Query q;
+      q.Where("integration_id", store::Op::kEq, run_.integration_id)
+          .Where("state", store::Op::kEq, std::string("succeeded"))
+          .Where("id", store::Op::kNe, run_.id);
+      auto done = tx.Repo<SyncRun>().Count(q);
+      if (!done.ok()) return done.status();
+      discovery_only_ = *done == 0;
+      // The change cursor: the start of the last successful run that applied records (less a
+      // margin for clock skew). A full enumeration instead when asked, when none is recent, or
+      // when a company was matched since (its records were never read).
+      store::Query last;
+      last.Where("integration_id", store::Op::kEq, run_.integration_id)
+          .Where("state", store::Op::kEq, std::string("succeeded"))
+          .Where("dry_run", store::Op::kEq, int64_t{0})
+          .Where("phase", store::Op::kNe, std::string("discovered"))
+          .Where("id", store::Op::kNe, run_.id);
+      last.descending = true;
+      last.limit = 20;
+      auto runs = tx.Repo<SyncRun>().List(last);
+      if (!runs.ok()) return runs.status();
+      int64_t last_full = 0;
+      for (const auto& r : *runs) {
+        if (since_ == 0) since_ = r.started_at - 5 * 60 * 1000;
+        if (r.full_run && !last_full) last_full = r.started_at;
+      }
+      bool newly_matched = false;
+      if (!runs->empty()) {
+        store::Query mq;
+        mq.Where("integration_id", store::Op::kEq, run_.integration_id)
+            .Where("company_id", store::Op::kGe, int64_t{1})
+            .Where("updated_at", store::Op::kGe, runs->front().started_at);
+        auto n = tx.Repo<Matcher>().Count(mq);
+        if (!n.ok()) return n.status();
+        newly_matched = *n > 0;
+      }
+      int64_t full_every_ms = std::chrono::duration_cast<std::chrono::milliseconds>(o_.full_every).count();
+      if (run_.full_run || runs->empty() || !last_full || newly_matched || clock_.NowMs() - last_full > full_every_ms) {
+        since_ = 0;
+        full_ = true;
+      }
+      return Status::Ok();
+    });
+    if (!loaded.ok()) return loaded;
+    auto creds = cipher_.Open(integration_.credentials_enc);
+    if (!creds.ok()) return Status::Internal("the integration's credentials cannot be read with this master key");
+    options_ = ParseObject(integration_.options);
+    layouts_ = ParseObject(integration_.default_layouts);
+    for (const auto& t : ParseArray(integration_.skip_types))
+      if (t.is_string()) skip_types_.insert(ToLower(std::string(t.as_string())));
+    auto made = o_.make_connector
+                    ? o_.make_connector(integration_, ParseObject(*creds), options_)
+                    : connectors::MakeConnector(integration_.slug, ParseObject(*creds), options_, o_.client);
+    if (!made.ok()) return made.status();
+    connector_ = std::move(*made);
+    return Status::Ok();
+  }
+
+  void Error(const std::string& kind, const std::string& sync_id, const std::string& message) {
+    json::object e{{"kind", kind}, {"message", message}};
+    if (!sync_id.empty()) e["sync_id"] = sync_id;
+    if (errors_.size() < 500) errors_.push_back(std::move(e));
+  }
+
+  // Saves the run's counters and checks whether it was asked to stop (throws Stopped).
+  void Checkpoint(const std::string& phase) {
+    int64_t now = clock_.NowMs();
+    bool stop = stop_all_.load();
+    (void)store_.Write([&](store::Tx& tx) -> Status {
+      auto r = tx.Repo<SyncRun>().Lock(run_.id);
+      if (!r.ok()) return r.status();
+      stop = stop || r->stop_requested;
+      r->phase = phase;
+      r->counts = json::serialize(counts_.Json());
+      r->errors = json::serialize(errors_);
+      r->progress = json::serialize(progress_);
+      r->requests = requests();
+      (void)now;
+      return tx.Repo<SyncRun>().Update(*r).status();
+    });
+    if (stop) throw Stopped();
+  }
+
+  ActivityLog LogEntry(const std::string& action, const std::string& type, std::optional<int64_t> id,
+                       const std::string& name, std::optional<int64_t> company_id, json::object details) {
+    ActivityLog l;
+    l.user_name = integration_.name;
+    l.token = "sync run " + std::to_string(run_.id);
+    l.action = action;
+    l.record_type = type;
+    l.record_id = id;
+    l.record_name = name;
+    l.company_id = company_id;
+    l.details = json::serialize(details);
+    l.app_type = "sync";
+    return l;
+  }
+
+  // ---- companies ------------------------------------------------------------------------------
+
+  Status Companies() {
+    const std::string kind = "companies";
+    counts_.Touch(kind);
+    std::vector<VendorItem> items;
+    Status listed = connector_->List(kind, 0, [&](VendorItem&& item) {
+      items.push_back(std::move(item));
+      return Status::Ok();
+    });
+    progress_[kind] = json::object{{"seen", static_cast<int64_t>(items.size())}};
+    if (!listed.ok()) {
+      Error(kind, "", listed.message());
+      failed_enumeration_ = true;
+      return listed;  // without the vendor's companies nothing else can be matched
+    }
+    bool update_details = !Option(options_, "do_not_update_company_details");
+    // Everything needed to decide, read once.
+    std::unordered_map<std::string, Matcher> matchers;
+    std::vector<NamedCompany> named;
+    std::unordered_map<int64_t, Company> companies;
+    auto read = store_.Read([&](store::Tx& tx) -> Status {
+      store::Query q;
+      q.Where("integration_id", store::Op::kEq, integration_.id);
+      auto ms = tx.Repo<Matcher>().List(q);
+      if (!ms.ok()) return ms.status();
+      for (auto& m : *ms) matchers.emplace(m.sync_id, std::move(m));
+      store::Query cq;
+      cq.Where("archived", store::Op::kEq, int64_t{0});
+      auto cs = tx.Repo<Company>().List(cq);
+      if (!cs.ok()) return cs.status();
+      for (auto& c : *cs) {
+        named.push_back({c.id, NormalizeCompanyName(c.name)});
+        companies.emplace(c.id, std::move(c));
+      }
+      return Status::Ok();
+    });
+    if (!read.ok()) return read;
+
+    struct Planned {
+      Matcher matcher;
+      bool is_new = false;
+      std::optional<Company> company_after;  // details to write to the matched company
+      json::object changes;
+      std::string name;
+    };
+    std::vector<Planned> plan;
+    for (auto& item : items) {
+      json::object details = item.details;
+      std::string card = json::serialize(item.card);
+      auto it = matchers.find(item.vendor_id);
+      Planned p;
+      if (it == matchers.end()) {
+        p.is_new = true;
+        p.matcher.integration_id = integration_.id;
+        p.matcher.sync_id = item.vendor_id;
+      } else {
+        p.matcher = it->second;
+      }
+      Matcher& m = p.matcher;
+      bool changed = p.is_new || m.name != item.name || m.identifier != item.identifier || m.active != item.active ||
+                     m.details != json::serialize(details) || m.card != card;
+      m.name = item.name;
+      m.identifier = item.identifier;
+      m.active = item.active;
+      m.details = json::serialize(details);
+      m.card = card;
+      m.vendor_updated_at = item.updated_ms;
+      if (!m.company_id && !m.leave_unmatched) {
+        auto s = SuggestCompany(item.name, named);
+        std::optional<int64_t> potential = s ? std::optional<int64_t>(s->company_id) : std::nullopt;
+        int64_t confidence = s ? s->confidence : 0;
+        changed = changed || potential != m.potential_company_id || confidence != m.confidence;
+        m.potential_company_id = potential;
+        m.confidence = confidence;
+      }
+      // The matched company's details, where the vendor has a value and it differs.
+      if (m.company_id && update_details) {
+        auto c = companies.find(*m.company_id);
+        if (c != companies.end()) {
+          Company after = c->second;
+          for (const char* field : kCompanyFields) {
+            std::string v = Text(details.if_contains(field));
+            if (v.empty()) continue;  // a blank from the vendor never erases
+            auto* col = Company::Schema().Find(field);
+            if (!col) continue;
+            std::string before = std::get<std::string>(GetValue(after, *col));
+            if (before == v) continue;
+            p.changes[field] = json::object{{"from", before}, {"to", v}};
+            SetValue(after, *col, Value(v));
+          }
+          if (!p.changes.empty()) {
+            p.company_after = after;
+            p.name = after.name;
+          }
+        }
+      }
+      if (changed || p.company_after) {
+        counts_.Add(kind, p.is_new ? "created" : "updated");
+        plan.push_back(std::move(p));
+      } else {
+        counts_.Add(kind, "unchanged");
+      }
+    }
+    // Apply (or, dry, only report) in batches.
+    for (size_t start = 0; start < plan.size(); start += kBatch) {
+      size_t end = std::min(plan.size(), start + kBatch);
+      auto st = store_.Write([&](store::Tx& tx) -> Status {
+        for (size_t i = start; i < end; ++i) {
+          Planned& p = plan[i];
+          SyncChange ch;
+          ch.run_id = run_.id;
+          ch.kind = kind;
+          ch.sync_id = p.matcher.sync_id;
+          ch.record_type = p.company_after ? "Company" : "Matcher";
+          ch.record_id = p.company_after ? std::optional<int64_t>(p.company_after->id) : std::nullopt;
+          ch.name = p.matcher.name;
+          ch.action = p.is_new ? "created" : "updated";
+          ch.changes = json::serialize(p.changes);
+          if (!run_.dry_run) {
+            auto saved = p.is_new ? tx.Repo<Matcher>().Insert(p.matcher) : tx.Repo<Matcher>().Update(p.matcher);
+            if (!saved.ok()) return saved.status();
+            if (p.company_after) {
+              auto c = tx.Repo<Company>().Update(*p.company_after);
+              if (!c.ok()) return c.status();
+              auto l = tx.Repo<ActivityLog>().Insert(
+                  LogEntry("updated", "Company", c->id, c->name, c->id, p.changes));
+              if (!l.ok()) return l.status();
+            }
+          }
+          auto r = tx.Repo<SyncChange>().Insert(ch);
+          if (!r.ok()) return r.status();
+        }
+        return Status::Ok();
+      });
+      if (!st.ok()) return st;
+      Checkpoint(kind);
+    }
+    Checkpoint(kind);
+    return Status::Ok();
+  }
+
+  // ---- one kind of record ----------------------------------------------------------------------
+
+  Status Kind(const std::string& kind) {
+    counts_.Touch(kind);
+    // Matched companies, the kind's layout and its fields, and the existing links.
+    std::unordered_map<std::string, int64_t> company_of;  // vendor company id -> Cairn company
+    std::unordered_map<std::string, SyncLink> links;
+    std::unordered_map<std::string, int64_t> field_ids;  // lower-case label -> layout field id
+    std::optional<int64_t> layout;
+    if (const auto* v = layouts_.if_contains(kind); v && v->is_int64()) layout = v->as_int64();
+    auto read = store_.Read([&](store::Tx& tx) -> Status {
+      store::Query q;
+      q.Where("integration_id", store::Op::kEq, integration_.id);
+      auto ms = tx.Repo<Matcher>().List(q);
+      if (!ms.ok()) return ms.status();
+      for (const auto& m : *ms)
+        if (m.company_id && !m.leave_unmatched) company_of[m.sync_id] = *m.company_id;
+      store::Query lq;
+      lq.Where("integration_id", store::Op::kEq, integration_.id).Where("kind", store::Op::kEq, kind);
+      auto ls = tx.Repo<SyncLink>().List(lq);
+      if (!ls.ok()) return ls.status();
+      for (auto& l : *ls) links.emplace(l.sync_id, std::move(l));
+      if (layout) {
+        store::Query fq;
+        fq.Where("asset_layout_id", store::Op::kEq, *layout);
+        auto fs = tx.Repo<LayoutField>().List(fq);
+        if (!fs.ok()) return fs.status();
+        for (const auto& f : *fs) field_ids.emplace(ToLower(f.label), f.id);
+      }
+      return Status::Ok();
+    });
+    if (!read.ok()) return read;
+    bool rename = Option(options_, "auto_update_names");
+
+    std::unordered_set<std::string> seen;
+    std::vector<Change> pending;
+    int64_t listed_count = 0;
+    Status apply_status = Status::Ok();
+    auto flush = [&]() -> Status {
+      if (pending.empty()) return Status::Ok();
+      auto st = Apply(kind, layout, field_ids, pending, company_of);
+      pending.clear();
+      progress_[kind] = json::object{{"seen", listed_count}};
+      Checkpoint(kind);
+      return st;
+    };
+    Status listed = connector_->List(kind, since_, [&](VendorItem&& item) -> Status {
+      ++listed_count;
+      seen.insert(item.vendor_id);
+      auto company = company_of.find(item.company_vendor_id);
+      auto link = links.find(item.vendor_id);
+      bool skip_type = !item.type.empty() && skip_types_.count(ToLower(item.type));
+      if (company == company_of.end() || (skip_type && link == links.end())) {
+        counts_.Add(kind, "skipped");
+        return Status::Ok();
+      }
+      if (skip_type) {  // skipped from now on: what was synced before stays as it is
+        counts_.Add(kind, "skipped");
+        return Status::Ok();
+      }
+      std::string hash = HashOf(item);
+      if (link == links.end()) {
+        pending.push_back({"created", std::move(item), SyncLink{}, {}, {}, false});
+      } else {
+        SyncLink& l = link->second;
+        if (l.hash == hash && !l.gone) {
+          counts_.Add(kind, "unchanged");
+          return Status::Ok();
+        }
+        Change c{"updated", std::move(item), l, {}, {}, false};
+        auto note = [&](const char* field, const std::string& from, const std::string& to) {
+          if (from != to) c.changes[field] = json::object{{"from", from}, {"to", to}};
+        };
+        note("name", l.name, c.item.name);
+        note("type", l.vendor_type, c.item.type);
+        note("serial", l.serial, c.item.serial);
+        if (l.active != c.item.active) note("active", l.active ? "true" : "false", c.item.active ? "true" : "false");
+        if (l.card != json::serialize(c.item.card)) c.changes["card"] = json::object{{"from", ParseObject(l.card)}, {"to", c.item.card}};
+        if (!c.item.active && !l.archived_by_sync) c.action = "archived";
+        else if (c.item.active && (l.archived_by_sync || l.gone)) c.action = "unarchived";
+        if (c.changes.empty() && c.action == "updated" && l.hash != hash) c.changes["details"] = json::object{{"from", ""}, {"to", "changed"}};
+        (void)rename;
+        pending.push_back(std::move(c));
+      }
+      if (pending.size() >= kBatch) {
+        auto st = flush();
+        if (!st.ok()) apply_status = st;
+      }
+      return Status::Ok();
+    });
+    if (auto st = flush(); !st.ok()) apply_status = st;
+    progress_[kind] = json::object{{"seen", listed_count}};
+    if (!listed.ok()) {
+      // A failed or partial read archives nothing.
+      Error(kind, "", listed.message());
+      failed_enumeration_ = true;
+      Checkpoint(kind);
+      return listed;
+    }
+    if (since_ == 0) {
+      // A complete enumeration: what the vendor no longer has is archived (never deleted).
+      for (auto& [sync_id, l] : links) {
+        if (seen.count(sync_id) || l.gone) continue;
+        Change c{"archived", VendorItem{}, l, {}, {}, true};
+        c.item.vendor_id = l.sync_id;
+        c.item.name = l.name;
+        c.changes["at the vendor"] = json::object{{"from", "present"}, {"to", "gone"}};
+        pending.push_back(std::move(c));
+        if (pending.size() >= kBatch)
+          if (auto st = flush(); !st.ok()) apply_status = st;
+      }
+      if (auto st = flush(); !st.ok()) apply_status = st;
+    }
+    Checkpoint(kind);
+    return apply_status;
+  }
+
+  // Applies (or, dry, reports) one batch of changes in one transaction.
+  Status Apply(const std::string& kind, std::optional<int64_t> layout,
+               const std::unordered_map<std::string, int64_t>& field_ids, std::vector<Change>& batch,
+               const std::unordered_map<std::string, int64_t>& company_of) {
+    bool rename = Option(options_, "auto_update_names");
+    int64_t now = clock_.NowMs();
+    return store_.Write([&](store::Tx& tx) -> Status {
+      for (Change& c : batch) {
+        SyncChange report;
+        report.run_id = run_.id;
+        report.kind = kind;
+        report.sync_id = c.item.vendor_id;
+        report.name = c.item.name;
+        report.action = c.action;
+        report.record_type = layout ? "Asset" : "Company";
+        report.record_id = c.link.record_id;
+        SyncLink l = c.link;
+        std::optional<int64_t> company;
+        if (auto it = company_of.find(c.gone ? l.company_sync_id : c.item.company_vendor_id); it != company_of.end())
+          company = it->second;
+        if (c.action == "created") {
+          if (!company) continue;
+          json::object changes{{"name", json::object{{"from", ""}, {"to", c.item.name}}}};
+          if (!c.item.serial.empty()) changes["serial"] = json::object{{"from", ""}, {"to", c.item.serial}};
+          report.changes = json::serialize(changes);
+          l.integration_id = integration_.id;
+          l.kind = kind;
+          l.sync_id = c.item.vendor_id;
+          l.record_type = layout ? "Asset" : "Company";
+          if (!run_.dry_run) {
+            if (layout) {
+              Asset a;
+              a.company_id = *company;
+              a.asset_layout_id = *layout;
+              a.name = c.item.name.empty() ? c.item.vendor_id : c.item.name;
+              a.primary_serial = c.item.serial;
+              a.primary_manufacturer = Text(c.item.details.if_contains("Manufacturer"));
+              a.primary_model = Text(c.item.details.if_contains("Model"));
+              a.primary_mail = Text(c.item.details.if_contains("Email"));
+              // Initial values for the layout's fields of the same labels; from then on they
+              // belong to the user (connected fields are refilled; these are not).
+              json::object values;
+              for (const auto& [label, v] : c.item.details) {
+                auto f = field_ids.find(ToLower(std::string(label)));
+                std::string text = Text(&v);
+                if (f != field_ids.end() && !text.empty()) values[std::to_string(f->second)] = text;
+              }
+              a.field_values = json::serialize(values);
+              // A record the vendor holds as inactive arrives archived (and unarchives with it).
+              if (!c.item.active) {
+                a.archived = true;
+                l.archived_by_sync = true;
+              }
+              auto made = tx.Repo<Asset>().Insert(a);
+              if (!made.ok()) return made.status();
+              l.record_id = made->id;
+              auto log = tx.Repo<ActivityLog>().Insert(LogEntry("created", "Asset", made->id, made->name, *company, changes));
+              if (!log.ok()) return log.status();
+            } else {
+              l.record_id = *company;  // shown on the company (agreements, contracts)
+            }
+            report.record_id = l.record_id;
+          }
+        } else if (!run_.dry_run && l.record_id && layout) {
+          auto a = tx.Repo<Asset>().Lock(*l.record_id);
+          if (a.ok()) {
+            Asset after = *a;
+            json::object asset_changes;
+            if (rename && !c.gone && !c.item.name.empty() && after.name != c.item.name) {
+              asset_changes["name"] = json::object{{"from", after.name}, {"to", c.item.name}};
+              after.name = c.item.name;
+            }
+            if (c.action == "archived" && !after.archived) {
+              after.archived = true;
+              l.archived_by_sync = true;
+              asset_changes["archived"] = json::object{{"from", false}, {"to", true}};
+            } else if (c.action == "unarchived") {
+              if (after.archived && l.archived_by_sync) {
+                after.archived = false;
+                asset_changes["archived"] = json::object{{"from", true}, {"to", false}};
+              }
+              l.archived_by_sync = false;
+            }
+            if (!asset_changes.empty()) {
+              auto saved = tx.Repo<Asset>().Update(after);
+              if (!saved.ok()) return saved.status();
+              std::string action = c.action == "archived" || c.action == "unarchived" ? c.action : "updated";
+              auto log = tx.Repo<ActivityLog>().Insert(
+                  LogEntry(action, "Asset", after.id, after.name, after.company_id, asset_changes));
+              if (!log.ok()) return log.status();
+            }
+          }
+        }
+        report.changes = report.changes == "{}" || report.changes.empty() ? json::serialize(c.changes) : report.changes;
+        counts_.Add(kind, c.action);
+        if (!run_.dry_run) {
+          if (!c.gone) {
+            l.company_sync_id = c.item.company_vendor_id;
+            l.name = c.item.name;
+            l.vendor_type = c.item.type;
+            l.serial = c.item.serial;
+            l.active = c.item.active;
+            l.card = json::serialize(c.item.card);
+            l.hash = HashOf(c.item);
+            l.vendor_updated_at = c.item.updated_ms;
+            l.gone = false;
+          } else {
+            l.gone = true;
+          }
+          (void)now;
+          auto saved = l.id ? tx.Repo<SyncLink>().Update(l) : tx.Repo<SyncLink>().Insert(l);
+          if (!saved.ok()) return saved.status();
+        }
+        auto r = tx.Repo<SyncChange>().Insert(report);
+        if (!r.ok()) return r.status();
+      }
+      return Status::Ok();
+    });
+  }
+
+  store::Store& store_;
+  const Cipher& cipher_;
+  const Clock& clock_;
+  const EngineOptions& o_;
+  std::atomic<bool>& stop_all_;
+  SyncRun run_;
+  Integration integration_;
+  json::object options_;
+  json::object layouts_;
+  std::set<std::string> skip_types_;
+  std::unique_ptr<connectors::Connector> connector_;
+  bool discovery_only_ = false;
+  bool full_ = false;
+  int64_t since_ = 0;
+  bool failed_enumeration_ = false;
+  Counts counts_;
+  json::array errors_;
+  json::object progress_;
+};
+
+}  // namespace
+
+Engine::Engine(store::Store& store, const Cipher& cipher, const Clock& clock, EngineOptions options)
+    : store_(store), cipher_(cipher), clock_(clock), o_(std::move(options)) {}
+
+Engine::~Engine() { Stop(); }
+
+Status Engine::Start() {
+  // Runs a crash (or a stop) left running resume from the start of their work: every step is
+  // keyed, so doing it again converges.
+  auto st = store_.Write([&](store::Tx& tx) -> Status {
+    store::Query q;
+    q.Where("state", store::Op::kEq, std::string("running"));
+    auto runs = tx.Repo<SyncRun>().List(q);
+    if (!runs.ok()) return runs.status();
+    for (auto r : *runs) {
+      r.state = "queued";
+      r.phase = "resuming";
+      auto u = tx.Repo<SyncRun>().Update(r);
+      if (!u.ok()) return u.status();
+    }
+    return Status::Ok();
+  });
+  if (!st.ok()) return st;
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = false;
+  }
+  stop_runs_ = false;
+  for (int i = 0; i < std::max(1, o_.workers); ++i) threads_.emplace_back([this] { Worker(); });
+  if (o_.scheduler) threads_.emplace_back([this] { Scheduler(); });
+  return Status::Ok();
+}
+
+void Engine::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  stop_runs_ = true;
+  wake_.notify_all();
+  for (auto& t : threads_)
+    if (t.joinable()) t.join();
+  threads_.clear();
+}
+
+Result<SyncRun> Engine::Enqueue(int64_t integration_id, bool dry_run, bool full, std::optional<int64_t> user_id,
+                                const std::string& trigger) {
+  auto run = store_.Write([&](store::Tx& tx) -> Result<SyncRun> {
+    // Locking the integration serialises enqueues of one integration on PostgreSQL too.
+    auto i = tx.Repo<Integration>().Lock(integration_id);
+    if (!i.ok()) return Status::NotFound("Integration not found");
+    store::Query q;
+    q.Where("integration_id", store::Op::kEq, integration_id)
+        .WhereIn("state", {std::string("queued"), std::string("running")});
+    auto busy = tx.Repo<SyncRun>().FindFirst(q);
+    if (!busy.ok()) return busy.status();
+    if (*busy)
+      return Status::Conflict("run " + std::to_string((*busy)->id) + " of this integration is already " +
+                              (*busy)->state + "; stop it or wait for it to finish");
+    SyncRun r;
+    r.integration_id = integration_id;
+    r.dry_run = dry_run;
+    r.full_run = full;
+    r.trigger = trigger;
+    r.user_id = user_id;
+    return tx.Repo<SyncRun>().Insert(r);
+  });
+  if (run.ok()) wake_.notify_one();
+  return run;
+}
+
+Result<SyncRun> Engine::RequestStop(int64_t run_id) {
+  int64_t now = clock_.NowMs();
+  return store_.Write([&](store::Tx& tx) -> Result<SyncRun> {
+    auto r = tx.Repo<SyncRun>().Lock(run_id);
+    if (!r.ok()) return Status::NotFound("Sync run not found");
+    if (r->state == "queued") {
+      r->state = "stopped";
+      r->finished_at = now;
+    } else if (r->state == "running") {
+      r->stop_requested = true;
+    } else {
+      return *r;
+    }
+    return tx.Repo<SyncRun>().Update(*r);
+  });
+}
+
+std::optional<int64_t> Engine::Claim() {
+  int64_t now = clock_.NowMs();
+  auto claimed = store_.Write([&](store::Tx& tx) -> Result<std::optional<int64_t>> {
+    store::Query q;
+    q.Where("state", store::Op::kEq, std::string("queued"));
+    q.limit = 1;
+    auto next = tx.Repo<SyncRun>().FindFirst(q);
+    if (!next.ok()) return next.status();
+    if (!*next) return std::optional<int64_t>();
+    auto r = tx.Repo<SyncRun>().Lock((*next)->id);  // another worker may have taken it meanwhile
+    if (!r.ok() || r->state != "queued") return std::optional<int64_t>();
+    r->state = "running";
+    if (!r->started_at) r->started_at = now;
+    auto u = tx.Repo<SyncRun>().Update(*r);
+    if (!u.ok()) return u.status();
+    return std::optional<int64_t>(r->id);
+  });
+  return claimed.ok() ? *claimed : std::nullopt;
+}
+
+Status Engine::RunNow(int64_t run_id) {
+  int64_t now = clock_.NowMs();
+  auto claimed = store_.Write([&](store::Tx& tx) -> Status {
+    auto r = tx.Repo<SyncRun>().Lock(run_id);
+    if (!r.ok()) return Status::NotFound("Sync run not found");
+    if (r->state != "queued") return Status::Conflict("run " + std::to_string(run_id) + " is " + r->state);
+    r->state = "running";
+    r->started_at = now;
+    return tx.Repo<SyncRun>().Update(*r).status();
+  });
+  if (!claimed.ok()) return claimed;
+  return Execute(run_id);
+}
+
+Status Engine::Execute(int64_t run_id) {
+  auto run = store_.Read([&](store::Tx& tx) { return tx.Repo<SyncRun>().Get(run_id); });
+  if (!run.ok()) return run.status();
+  RunExec exec(store_, cipher_, clock_, o_, stop_runs_, *run);
+  std::string state = exec.Execute();
+  int64_t now = clock_.NowMs();
+  return store_.Write([&](store::Tx& tx) -> Status {
+    auto r = tx.Repo<SyncRun>().Lock(run_id);
+    if (!r.ok()) return r.status();
+    r->state = state;
+    r->phase = state == "queued" ? "resuming" : exec.discovery_only() && state == "succeeded" ? "discovered" : "";
+    r->counts = json::serialize(exec.CountsJson());
+    r->errors = json::serialize(exec.errors());
+    r->progress = json::serialize(exec.ProgressJson());
+    r->requests = exec.requests();
+    r->full_run = exec.full() && !exec.discovery_only();  // later runs count from the last full enumeration
+    if (state != "queued") r->finished_at = now;
+    return tx.Repo<SyncRun>().Update(*r).status();
+  });
+}
+
+void Engine::Worker() {
+  while (true) {
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) return;
+    }
+    auto id = Claim();
+    if (id) {
+      (void)Execute(*id);
+      continue;
+    }
+    std::unique_lock lock(mu_);
+    wake_.wait_for(lock, o_.poll, [&] { return stopping_; });
+  }
+}
+
+void Engine::Scheduler() {
+  while (true) {
+    {
+      std::unique_lock lock(mu_);
+      if (wake_.wait_for(lock, o_.poll * 10, [&] { return stopping_; })) return;
+    }
+    int64_t now = clock_.NowMs();
+    auto due = store_.Read([&](store::Tx& tx) -> Result<std::vector<int64_t>> {
+      std::vector<int64_t> ids;
+      store::Query q;
+      q.Where("enabled", store::Op::kEq, int64_t{1});
+      auto integrations = tx.Repo<Integration>().List(q);
+      if (!integrations.ok()) return integrations.status();
+      for (const auto& i : *integrations) {
+        store::Query rq;
+        rq.Where("integration_id", store::Op::kEq, i.id);
+        rq.descending = true;
+        rq.limit = 1;
+        auto last = tx.Repo<SyncRun>().FindFirst(rq);
+        if (!last.ok()) return last.status();
+        // Only integrations someone has run by hand are scheduled: the first run is a choice.
+        if (!*last) continue;
+        if (now - (*last)->created_at >= i.interval_minutes * 60 * 1000) ids.push_back(i.id);
+      }
+      return ids;
+    });
+    if (!due.ok()) continue;
+    for (int64_t id : *due) (void)Enqueue(id, false, false, std::nullopt, "schedule");
+  }
+}
+
+}  // namespace cairn::sync

@@ -245,5 +245,62 @@ TEST_P(SyncTest, RunsOfOneIntegrationNeverOverlapAndRefusedCredentialsFail) {
   FAIL() << "could not start a second run";
 }
 
+// Cards, jumps, /links/ and id_in_integration after an import.
+TEST_P(SyncTest, CardsJumpsAndLinksFindRecordsByVendorId) {
+  int64_t integration = Integration();
+  ASSERT_EQ(Str(Sync(integration).at("state")), "succeeded");
+  ASSERT_EQ(Call("POST", "/api/v1/integrations/" + std::to_string(integration) + "/match",
+                 json::object{{"action", "create_all"}}).status, 200);
+  ASSERT_EQ(Str(Sync(integration).at("state")), "succeeded");
+  using Sim = sims::connectwise::ConnectWiseSim;
+  std::string company_sync = std::to_string(Sim::CompanyId(1));
+  std::string config_sync = std::to_string(Sim::ChildId(1, 2));
+
+  auto found = Call("GET", "/api/v1/companies?id_in_integration=" + company_sync);
+  ASSERT_EQ(found.status, 200) << found.Describe();
+  ASSERT_EQ(Arr(found.At("companies")).size(), 1u) << found.body;
+  const auto& company = Arr(found.At("companies"))[0];
+  int64_t company_id = Int(company.at("id"));
+  ASSERT_EQ(Arr(company.at("integrations")).size(), 1u) << found.body;
+  EXPECT_EQ(Str(company.at("integrations").at(0).at("slug")), "cw_manage");
+  EXPECT_EQ(Str(company.at("integrations").at(0).at("sync_id")), company_sync);
+  EXPECT_EQ(Arr(Call("GET", "/api/v1/companies?id_in_integration=424242").At("companies")).size(), 0u);
+  EXPECT_EQ(Arr(Call("GET", "/api/v1/companies?id_in_integration=" + company_sync + "&integration_slug=halo").At("companies")).size(), 0u);
+
+  // Vendor ids are unique per kind only: the type narrows the lookup to the configuration.
+  auto cards = Call("GET", "/api/v1/cards/lookup?integration_slug=cw_manage&integration_type=configurations&integration_id=" + config_sync);
+  ASSERT_EQ(cards.status, 200) << cards.Describe();
+  ASSERT_EQ(Arr(cards.At("integrator_cards")).size(), 1u) << cards.body;
+  const auto& card = Arr(cards.At("integrator_cards"))[0];
+  EXPECT_EQ(Str(card.at("sync_type")), "configurations");
+  EXPECT_EQ(Str(card.at("integrator_name")), "cw_manage");
+  EXPECT_FALSE(card.at("data").as_object().empty());
+  int64_t card_id = Int(card.at("id"));
+  int64_t asset_id = Int(card.at("record_id"));
+  auto asset = Call("GET", "/api/v1/assets?id=" + std::to_string(asset_id));
+  ASSERT_EQ(asset.status, 200);
+  EXPECT_EQ(Int(Arr(asset.At("assets"))[0].at("company_id")), company_id);
+
+  auto jump = Call("GET", "/api/v1/cards/jump?integration_slug=cw_manage&integration_type=configurations&integration_id=" + config_sync);
+  EXPECT_EQ(jump.status, 302) << jump.Describe();
+  EXPECT_NE(jump.Header("Location").value_or("").find("/a/"), std::string::npos);
+  auto cjump = Call("GET", "/api/v1/companies/jump?integration_slug=cw_manage&integration_id=" + company_sync);
+  EXPECT_EQ(cjump.status, 302) << cjump.Describe();
+  EXPECT_EQ(cjump.Header("Location").value_or(""), Str(company.at("full_url")));
+  // The link a ConnectWise company record opens, as the ConnectWise guide shows it.
+  auto link = cairn_->Call("GET", "/links/connectwise/org/" + company_sync, "", "");
+  EXPECT_EQ(link.status, 302) << link.Describe();
+  EXPECT_EQ(link.Header("Location").value_or(""), Str(company.at("full_url")));
+  EXPECT_EQ(cairn_->Call("GET", "/links/connectwise/org/99999", "", "").status, 404);
+
+  // The vendor deactivates the configuration; re-syncing its card archives the asset at once.
+  Mutate(R"({"kind": "configurations", "action": "deactivate", "ids": [)" + config_sync + "]}");
+  auto resync = Call("POST", "/api/v1/cards/" + std::to_string(card_id) + "/resync");
+  ASSERT_EQ(resync.status, 200) << resync.Describe();
+  EXPECT_EQ(resync.At("integrator_card", "active_at_vendor"), json::value(false));
+  auto archived = Call("GET", "/api/v1/assets?id=" + std::to_string(asset_id));
+  EXPECT_EQ(Arr(archived.At("assets"))[0].at("archived"), json::value(true)) << archived.body;
+}
+
 }  // namespace
 }  // namespace cairn::tests

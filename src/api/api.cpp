@@ -90,6 +90,7 @@ struct Api::Impl {
       layouts = std::make_unique<LayoutCache>();
     }
     Routes r;
+    AddCardRoutes(r);
     AddCompanyRoutes(r);
     AddAssetLayoutRoutes(r);
     AddAssetRoutes(r);
@@ -216,6 +217,15 @@ std::optional<http::Response> Api::Handle(http::Request& req) {
     });
     if (!st.ok()) return ErrorResponse(503, "database unavailable: " + st.status().message());
     return http::Response::Json(200, R"({"status":"ok"})");
+  }
+  if (req.method == "GET" && req.path.rfind("/links/", 0) == 0) {
+    try {
+      std::string base = impl_->options.base_url;
+      if (auto host = req.Header("Host"); base.empty() && host) base = "http://" + std::string(*host);
+      return HandleVendorLink(impl_->store, req, base);
+    } catch (const std::exception&) {
+      return ErrorResponse(Status::Internal("unexpected exception"));
+    }
   }
   if (req.path != "/api/v1" && req.path.rfind("/api/v1/", 0) != 0) return std::nullopt;
   try {

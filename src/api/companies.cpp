@@ -1,4 +1,6 @@
 // /api/v1/companies (reference/hudu-api.md 3.1).
+#include <set>
+
 #include "api/context.h"
 #include "api/json_writer.h"
 #include "core/text.h"
@@ -7,8 +9,10 @@ namespace cairn::api {
 namespace {
 
 // Writes a company as the API shows it.
+// `integrations`: the JSON array of the integrations the company is matched in (see
+// IntegrationsOf).
 void WriteCompany(JsonWriter& w, const std::string& base, const Company& c,
-                  const std::string& parent_name) {
+                  const std::string& parent_name, const std::string& integrations) {
   std::string url = "/c/" + c.slug;
   w.BeginObject();
   WriteColumns(w, c);
@@ -20,8 +24,58 @@ void WriteCompany(JsonWriter& w, const std::string& base, const Company& c,
   w.Field("passwords_url", base + url + "/passwords");
   w.Field("knowledge_base_url", base + url + "/articles");
   w.Key("integrations");
-  w.Raw("[]");
+  w.Raw(integrations.empty() ? std::string("[]") : integrations);
   w.EndObject();
+}
+
+// For each of `ids`, the integrations it is matched in, as JSON arrays:
+// [{"id", "name", "slug", "sync_id", "identifier"}], in one query each for matchers and
+// integrations.
+Result<std::map<int64_t, std::string>> IntegrationsOf(store::Tx& tx, const std::vector<int64_t>& ids) {
+  std::map<int64_t, std::string> out;
+  if (ids.empty()) return out;
+  std::vector<Value> vs(ids.begin(), ids.end());
+  auto matchers = tx.Repo<Matcher>().List(store::Query().WhereIn("company_id", vs));
+  if (!matchers.ok()) return matchers.status();
+  if (matchers->empty()) return out;
+  std::vector<Value> integration_ids;
+  for (const auto& m : *matchers) integration_ids.emplace_back(m.integration_id);
+  auto integrations = tx.Repo<Integration>().List(store::Query().WhereIn("id", integration_ids));
+  if (!integrations.ok()) return integrations.status();
+  std::map<int64_t, const Integration*> by_id;
+  for (const auto& i : *integrations) by_id[i.id] = &i;
+  std::map<int64_t, json::array> arrays;
+  for (const auto& m : *matchers) {
+    auto i = by_id.find(m.integration_id);
+    if (i == by_id.end() || !m.company_id) continue;
+    arrays[*m.company_id].push_back(json::object{{"id", i->second->id},
+                                                 {"name", i->second->name},
+                                                 {"slug", i->second->slug},
+                                                 {"sync_id", m.sync_id},
+                                                 {"identifier", m.identifier}});
+  }
+  for (auto& [company, arr] : arrays) out[company] = json::serialize(arr);
+  return out;
+}
+
+// Companies matched to vendor company `sync_id` (optionally in integrations of one slug).
+Result<std::vector<Value>> CompaniesInIntegration(store::Tx& tx, const std::string& sync_id,
+                                                  const std::optional<std::string>& slug) {
+  store::Query q;
+  q.Where("sync_id", store::Op::kEq, sync_id);
+  auto matchers = tx.Repo<Matcher>().List(q);
+  if (!matchers.ok()) return matchers.status();
+  std::set<int64_t> allowed;
+  if (slug && !slug->empty()) {
+    auto is = tx.Repo<Integration>().List(store::Query().Where("slug", store::Op::kEq, *slug));
+    if (!is.ok()) return is.status();
+    for (const auto& i : *is) allowed.insert(i.id);
+  }
+  std::vector<Value> ids;
+  for (const auto& m : *matchers)
+    if (m.company_id && (allowed.empty() ? !(slug && !slug->empty()) : allowed.count(m.integration_id) > 0))
+      ids.emplace_back(*m.company_id);
+  return ids;
 }
 
 // The parent companies' names for a page of companies, in one query.
@@ -62,9 +116,11 @@ Result<std::string> RenderText(store::Tx& tx, const Ctx& ctx, const Company& c) 
     auto p = tx.Repo<Company>().Get(*c.parent_company_id);
     if (p.ok()) parent = p->name;
   }
+  auto integrations = IntegrationsOf(tx, {c.id});
+  if (!integrations.ok()) return integrations.status();
   std::string out;
   JsonWriter w(out);
-  WriteCompany(w, BaseUrl(ctx), c, parent);
+  WriteCompany(w, BaseUrl(ctx), c, parent, (*integrations)[c.id]);
   return out;
 }
 
@@ -87,19 +143,24 @@ http::Response List(Ctx& ctx) {
   if (auto v = ctx.Q("search"); v && !v->empty())
     q.where.push_back({"name", store::Op::kContains, {*v}, {"name", "nickname", "id_number"}});
   if (auto v = ctx.Q("id_in_integration"); v && !v->empty()) {
-    // Integrations arrive with the sync engine; until a company is linked to one, none matches.
-    q.WhereIn("id", {});
+    // The vendor's id of the company (a matcher's sync_id), in any integration or in those of
+    // `integration_slug`.
+    auto ids = ctx.store.Read([&](store::Tx& tx) { return CompaniesInIntegration(tx, *v, ctx.Q("integration_slug")); });
+    if (!ids.ok()) return ErrorResponse(ids.status());
+    q.WhereIn("id", std::move(*ids));
   }
   if (auto st = AddTimeRange(ctx, "updated_at", "updated_at", q); !st.ok()) return ErrorResponse(st);
   if (auto st = AddTimeRange(ctx, "created_at", "created_at", q); !st.ok()) return ErrorResponse(st);
   q.Page(paging->page, paging->page_size);
   // The page depends on the query, the key's company scope and the base URL, and on nothing
-  // but the companies table.
+  // but the companies, matchers and integrations tables (each version only grows, so their sum
+  // moves whenever any of them changes).
   std::string cache_key;
   uint64_t version = 0;
   if (ctx.cache) {
     cache_key = ctx.req.query + '|' + ctx.caller.key.company_ids + '|' + BaseUrl(ctx);
-    version = ctx.store.TableVersion("companies");
+    version = ctx.store.TableVersion("companies") + ctx.store.TableVersion("matchers") +
+              ctx.store.TableVersion("integrations");
     if (auto hit = ctx.cache->Get(cache_key, version)) return http::Response::Json(200, *hit);
   }
   auto out = ctx.store.Read([&](store::Tx& tx) -> Result<std::string> {
@@ -107,6 +168,10 @@ http::Response List(Ctx& ctx) {
     if (!rows.ok()) return rows.status();
     auto parents = ParentNames(tx, *rows);
     if (!parents.ok()) return parents.status();
+    std::vector<int64_t> ids;
+    for (const auto& c : *rows) ids.push_back(c.id);
+    auto integrations = IntegrationsOf(tx, ids);
+    if (!integrations.ok()) return integrations.status();
     std::string body;
     body.reserve(rows->size() * 900 + 16);
     JsonWriter w(body);
@@ -115,7 +180,7 @@ http::Response List(Ctx& ctx) {
     w.Key("companies");
     w.BeginArray();
     for (const auto& c : *rows)
-      WriteCompany(w, base, c, c.parent_company_id ? (*parents)[*c.parent_company_id] : "");
+      WriteCompany(w, base, c, c.parent_company_id ? (*parents)[*c.parent_company_id] : "", (*integrations)[c.id]);
     w.EndArray();
     w.EndObject();
     return body;
@@ -234,6 +299,22 @@ Status DeleteCompanyTree(store::Tx& tx, int64_t company_id) {
                                                .Where("toable_type", store::Op::kEq, type)
                                                .WhereIn("toable_id", ids))
                               .status());
+  }
+  // Synced records of the company: their cards go with them, and the vendor companies matched
+  // to it become unmatched (a sync then imports nothing of them until they are matched again).
+  for (const auto& [type, ids] : related) {
+    if ((type != "Asset" && type != "Company") || ids.empty()) continue;
+    CAIRN_RETURN_IF_ERROR(tx.Repo<SyncLink>()
+                              .DeleteWhere(store::Query()
+                                               .Where("record_type", store::Op::kEq, type)
+                                               .WhereIn("record_id", ids))
+                              .status());
+  }
+  auto matchers = tx.Repo<Matcher>().List(store::Query().Where("company_id", store::Op::kEq, company_id));
+  if (!matchers.ok()) return matchers.status();
+  for (auto m : *matchers) {
+    m.company_id.reset();
+    CAIRN_RETURN_IF_ERROR(tx.Repo<Matcher>().Update(m).status());
   }
   CAIRN_RETURN_IF_ERROR(tx.Repo<AssetPassword>().DeleteWhere(by_company).status());
   CAIRN_RETURN_IF_ERROR(tx.Repo<Asset>().DeleteWhere(by_company).status());

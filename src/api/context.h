@@ -153,6 +153,10 @@ void AddFolderRoutes(Routes& r);
 void AddWebsiteRoutes(Routes& r);
 void AddIntegrationRoutes(Routes& r);
 void AddSyncRoutes(Routes& r);
+// Before the company routes: /companies/jump must not be read as /companies/{id}.
+void AddCardRoutes(Routes& r);
+// GET /links/<vendor>/org/<vendor company id>: 302 to the matched company; nullopt for other paths.
+std::optional<http::Response> HandleVendorLink(store::Store& store, const http::Request& req, const std::string& base);
 void AddRelationRoutes(Routes& r);
 void AddActivityLogRoutes(Routes& r);
 void AddUserRoutes(Routes& r);

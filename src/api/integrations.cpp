@@ -274,6 +274,26 @@ void AddIntegrationRoutes(Routes& r) {
   spec->apply = Apply;
   spec->render = Render;
   spec->company = [](const Integration&) { return std::optional<int64_t>(); };
+  // Deleting an integration keeps what it documented (assets, companies) and drops what is its
+  // own: matchers, cards, runs and their reports. Not while one of its runs is under way.
+  spec->before_delete = [](store::Tx& tx, const Integration& i) -> Status {
+    auto by_integration = store::Query().Where("integration_id", store::Op::kEq, i.id);
+    auto busy = tx.Repo<SyncRun>().FindFirst(
+        store::Query(by_integration).WhereIn("state", {std::string("queued"), std::string("running")}));
+    if (!busy.ok()) return busy.status();
+    if (*busy)
+      return Status::Conflict("run " + std::to_string((*busy)->id) + " of this integration is " + (*busy)->state +
+                              "; stop it first");
+    auto runs = tx.Repo<SyncRun>().List(by_integration);
+    if (!runs.ok()) return runs.status();
+    std::vector<Value> run_ids;
+    for (const auto& run : *runs) run_ids.emplace_back(run.id);
+    if (!run_ids.empty())
+      CAIRN_RETURN_IF_ERROR(tx.Repo<SyncChange>().DeleteWhere(store::Query().WhereIn("run_id", run_ids)).status());
+    CAIRN_RETURN_IF_ERROR(tx.Repo<SyncRun>().DeleteWhere(by_integration).status());
+    CAIRN_RETURN_IF_ERROR(tx.Repo<SyncLink>().DeleteWhere(by_integration).status());
+    return tx.Repo<Matcher>().DeleteWhere(by_integration).status();
+  };
   Crud<Integration>::AddRoutes(r, spec);
 
   // Test connection: the vendor's answer in words, 200 whether or not it connects.

@@ -759,6 +759,84 @@ Status Engine::RunNow(int64_t run_id) {
   return Execute(run_id);
 }
 
+Result<SyncLink> Engine::ResyncCard(int64_t link_id) {
+  struct Loaded {
+    SyncLink link;
+    Integration integration;
+  };
+  auto loaded = store_.Read([&](store::Tx& tx) -> Result<Loaded> {
+    auto l = tx.Repo<SyncLink>().Get(link_id);
+    if (!l.ok()) return Status::NotFound("Card not found");
+    auto i = tx.Repo<Integration>().Get(l->integration_id);
+    if (!i.ok()) return Status::NotFound("Card not found");
+    return Loaded{*l, *i};
+  });
+  if (!loaded.ok()) return loaded.status();
+  const Integration& integration = loaded->integration;
+  auto creds = cipher_.Open(integration.credentials_enc);
+  if (!creds.ok()) return Status::Internal("the integration's credentials cannot be read with this master key");
+  json::object options = ParseObject(integration.options);
+  auto made = o_.make_connector ? o_.make_connector(integration, ParseObject(*creds), options)
+                                : connectors::MakeConnector(integration.slug, ParseObject(*creds), options, o_.client);
+  if (!made.ok()) return made.status();
+  auto item = (*made)->Get(loaded->link.kind, loaded->link.sync_id);
+  if (!item.ok() && item.status().code() != Code::kNotFound) return item.status();
+  bool gone = !item.ok();
+  bool rename = Option(options, "auto_update_names");
+  return store_.Write([&](store::Tx& tx) -> Result<SyncLink> {
+    auto l = tx.Repo<SyncLink>().Lock(link_id);
+    if (!l.ok()) return Status::NotFound("Card not found");
+    bool active = !gone && item->active;
+    if (!gone) {
+      l->name = item->name;
+      l->vendor_type = item->type;
+      l->serial = item->serial;
+      l->active = item->active;
+      l->card = json::serialize(item->card);
+      l->hash = HashOf(*item);
+      l->vendor_updated_at = item->updated_ms;
+    }
+    l->gone = gone;
+    if (l->record_type == "Asset" && l->record_id) {
+      auto a = tx.Repo<Asset>().Lock(*l->record_id);
+      if (a.ok()) {
+        Asset after = *a;
+        json::object changes;
+        if (rename && !gone && !item->name.empty() && after.name != item->name) {
+          changes["name"] = json::object{{"from", after.name}, {"to", item->name}};
+          after.name = item->name;
+        }
+        if (!active && !after.archived) {
+          after.archived = true;
+          l->archived_by_sync = true;
+          changes["archived"] = json::object{{"from", false}, {"to", true}};
+        } else if (active && after.archived && l->archived_by_sync) {
+          after.archived = false;
+          l->archived_by_sync = false;
+          changes["archived"] = json::object{{"from", true}, {"to", false}};
+        }
+        if (!changes.empty()) {
+          auto saved = tx.Repo<Asset>().Update(after);
+          if (!saved.ok()) return saved.status();
+          ActivityLog log;
+          log.user_name = integration.name;
+          log.token = "card re-sync";
+          log.action = changes.contains("archived") ? (after.archived ? "archived" : "unarchived") : "updated";
+          log.record_type = "Asset";
+          log.record_id = after.id;
+          log.record_name = after.name;
+          log.company_id = after.company_id;
+          log.details = json::serialize(changes);
+          log.app_type = "sync";
+          auto logged = tx.Repo<ActivityLog>().Insert(log);
+          if (!logged.ok()) return logged.status();
+        }
+      }
+    }
+    return tx.Repo<SyncLink>().Update(*l);
+  });
+}
+
 Status Engine::Execute(int64_t run_id) {
   auto run = store_.Read([&](store::Tx& tx) { return tx.Repo<SyncRun>().Get(run_id); });
   if (!run.ok()) return run.status();

@@ -77,6 +77,10 @@ class Engine {
   Result<SyncRun> RequestStop(int64_t run_id);
   // Executes one queued run on this thread (the CLI and tests).
   Status RunNow(int64_t run_id);
+  // "Re-sync this card": reads the one vendor record again and applies it at once (card data,
+  // name when auto-updated, archived when gone or deactivated, unarchived when back). Answers
+  // the card as it is now; NotFound for an unknown card, the vendor's error otherwise.
+  Result<SyncLink> ResyncCard(int64_t link_id);
 
  private:
   void Worker();

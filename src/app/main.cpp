@@ -50,6 +50,10 @@ Result<std::pair<std::string, uint16_t>> ParseListen(const std::string& listen) 
   return std::make_pair(host, static_cast<uint16_t>(port));
 }
 
+// The sync engine's timing (cairn serve --sync-poll-ms, --sync-minute-ms).
+int64_t engine_poll_ms = 1000;
+int64_t engine_minute_ms = 60000;
+
 int Serve(const Config& cfg, const std::string& listen, int threads, size_t body_limit,
           const api::ApiOptions& api_options) {
   auto addr = ParseListen(listen);
@@ -63,6 +67,8 @@ int Serve(const Config& cfg, const std::string& listen, int threads, size_t body
   // scheduler queues each integration on its interval.
   sync::EngineOptions engine_options;
   engine_options.client.ca_file = api_options.vendor_ca_file;
+  engine_options.poll = std::chrono::milliseconds(engine_poll_ms);
+  engine_options.minute_ms = engine_minute_ms;
   sync::Engine engine(*env->store, *env->cipher, SystemClock(), engine_options);
   if (auto st = engine.Start(); !st.ok()) return Fail(st);
   api::ApiOptions with_engine = api_options;
@@ -130,6 +136,7 @@ int Main(int argc, char** argv) {
   std::string base_url = EnvOr("CAIRN_BASE_URL", "");
   bool no_response_cache = false;
   std::string ca_file = EnvOr("CAIRN_CA_FILE", "");
+  int64_t sync_poll_ms = 1000, sync_minute_ms = 60000;
   auto* serve = app.add_subcommand("serve", "run the server");
   add_common(serve);
   serve->add_option("--listen", listen, "HOST:PORT to listen on; port 0 picks a free one (env CAIRN_LISTEN)");
@@ -141,6 +148,12 @@ int Main(int argc, char** argv) {
   serve->add_option("--ca-file", ca_file,
                     "extra CA certificate (PEM) to trust for vendor connections, e.g. a simulator's "
                     "ca.pem (env CAIRN_CA_FILE)");
+  serve->add_option("--sync-poll-ms", sync_poll_ms, "how often idle sync workers look for queued runs")
+      ->check(CLI::Range(int64_t{10}, int64_t{600000}));
+  serve->add_option("--sync-minute-ms", sync_minute_ms,
+                    "length of a minute of integration intervals (tests shorten it)")
+      ->check(CLI::Range(int64_t{10}, int64_t{60000}))
+      ->group("");  // hidden: for tests
   serve->add_flag("--no-response-cache", no_response_cache,
                   "render every company page afresh (the cache only applies to SQLite)");
 
@@ -198,6 +211,8 @@ int Main(int argc, char** argv) {
     api_options.base_url = base_url;
     api_options.response_cache = !no_response_cache;
     api_options.vendor_ca_file = ca_file;
+    engine_poll_ms = sync_poll_ms;
+    engine_minute_ms = sync_minute_ms;
     return Serve(cfg, listen, threads, body_limit, api_options);
   }
 

@@ -878,7 +878,9 @@ void Engine::Scheduler() {
   while (true) {
     {
       std::unique_lock lock(mu_);
-      if (wake_.wait_for(lock, o_.poll * 10, [&] { return stopping_; })) return;
+      if (wake_.wait_for(lock, std::min<std::chrono::milliseconds>(o_.poll * 10, std::chrono::milliseconds(o_.minute_ms)),
+                         [&] { return stopping_; }))
+        return;
     }
     int64_t now = clock_.NowMs();
     auto due = store_.Read([&](store::Tx& tx) -> Result<std::vector<int64_t>> {
@@ -896,7 +898,7 @@ void Engine::Scheduler() {
         if (!last.ok()) return last.status();
         // Only integrations someone has run by hand are scheduled: the first run is a choice.
         if (!*last) continue;
-        if (now - (*last)->created_at >= i.interval_minutes * 60 * 1000) ids.push_back(i.id);
+        if (now - (*last)->created_at >= i.interval_minutes * o_.minute_ms) ids.push_back(i.id);
       }
       return ids;
     });

@@ -45,6 +45,9 @@ struct EngineOptions {
   // How often idle workers look for queued runs and the scheduler for due integrations.
   std::chrono::milliseconds poll{1000};
   bool scheduler = true;
+  // The length of one minute of an integration's interval, in milliseconds. Only tests shorten
+  // it (cairn serve --sync-minute-ms), so that schedules can be seen to fire.
+  int64_t minute_ms = 60 * 1000;
   // A run that changes nothing for this long after its last full enumeration does a full one
   // (to catch deletions where the vendor lists only what changed).
   std::chrono::hours full_every{24};

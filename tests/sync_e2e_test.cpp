@@ -2,11 +2,13 @@
 // (issue 4): discovery, matching, the first import, a re-sync that changes nothing, vendor
 // changes arriving, deletions archived only on a complete enumeration, dry runs, and the report.
 #include <filesystem>
+#include <set>
 #include <thread>
 
 #include "http/server.h"
 #include "sims/common/tls_files.h"
 #include "sims/connectwise/connectwise_sim.h"
+#include "sims/syncro/syncro_sim.h"
 #include "tests/api_fixture.h"
 
 namespace cairn::tests {
@@ -28,6 +30,7 @@ class SyncTest : public ApiTest {
     o.fleet.devices_per_company = 8;
     o.fleet.agreements_per_company = 1;
     o.fleet.inactive_share = 0.1;
+    o.fleet.shared_fleet_seed = 77;  // Syncro below shares part of this fleet
     o.max_page_size = 7;  // several pages per kind
     sim_ = std::make_unique<sims::connectwise::ConnectWiseSim>(o);
     http::ServerOptions so;
@@ -300,6 +303,155 @@ TEST_P(SyncTest, CardsJumpsAndLinksFindRecordsByVendorId) {
   EXPECT_EQ(resync.At("integrator_card", "active_at_vendor"), json::value(false));
   auto archived = Call("GET", "/api/v1/assets?id=" + std::to_string(asset_id));
   EXPECT_EQ(Arr(archived.At("assets"))[0].at("archived"), json::value(true)) << archived.body;
+}
+
+// Sort rules send a type to its own layout, connected fields refill a field on every sync, and a
+// machine two vendors both know (the same serial) is one asset with two cards.
+TEST_P(SyncTest, SortRulesConnectedFieldsAndCardsStackedBySerial) {
+  auto servers = Layout("Servers");
+  auto configurations = Call("POST", "/api/v1/asset_layouts",
+                             json::object{{"asset_layout", json::object{{"name", Unique("Configurations")},
+                                                                        {"icon", "fas fa-laptop"},
+                                                                        {"fields", json::array{json::object{{"label", "IP"}, {"field_type", "Text"}}}}}}});
+  ASSERT_EQ(configurations.status, 200) << configurations.Describe();
+  int64_t config_layout = Int(configurations.At("asset_layout", "id"));
+  int64_t ip_field = Int(configurations.At("asset_layout", "fields").at(0).at("id"));
+  auto r = Call("POST", "/api/v1/integrations",
+                json::object{{"integration",
+                              json::object{{"slug", "cw_manage"},
+                                           {"credentials", json::object{{"site", host_}, {"company", "cairnsim"},
+                                                                        {"public_key", "sim-cw-public"}, {"private_key", "sim-cw-private"},
+                                                                        {"client_id", "sim-cw-client-id"}}},
+                                           {"default_layouts", json::object{{"contacts", Layout("People")},
+                                                                            {"locations", Layout("Locations")},
+                                                                            {"configurations", config_layout}}},
+                                           {"options", json::object{{"match_on_serial", true}}}}}});
+  ASSERT_EQ(r.status, 200) << r.Describe();
+  std::string cw = "/api/v1/integrations/" + std::to_string(Int(r.At("integration", "id")));
+  auto rule = Call("POST", cw + "/sort_rules",
+                   json::object{{"sort_rule", json::object{{"kind", "configurations"}, {"vendor_type", "managed server"},
+                                                           {"asset_layout_id", servers}}}});
+  ASSERT_EQ(rule.status, 200) << rule.Describe();
+  auto dup = Call("POST", cw + "/sort_rules",
+                  json::object{{"sort_rule", json::object{{"kind", "configurations"}, {"vendor_type", "Managed Server"},
+                                                          {"asset_layout_id", servers}}}});
+  EXPECT_EQ(dup.status, 422) << dup.Describe();
+  auto bad = Call("POST", cw + "/sort_rules",
+                  json::object{{"sort_rule", json::object{{"kind", "assets"}, {"vendor_type", "X"}, {"asset_layout_id", servers}}}});
+  EXPECT_EQ(bad.status, 422);
+  EXPECT_TRUE(DetailsMention(bad.json, "kind \"assets\" is not one of contacts, locations, configurations")) << bad.body;
+  auto connected = Call("POST", cw + "/connected_fields",
+                        json::object{{"connected_field", json::object{{"kind", "configurations"}, {"data_point", "IP Address"},
+                                                                      {"layout_field_id", ip_field}}}});
+  ASSERT_EQ(connected.status, 200) << connected.Describe();
+  EXPECT_EQ(Str(connected.At("connected_field", "layout_field_label")), "IP");
+
+  int64_t cw_id = Int(r.At("integration", "id"));
+  ASSERT_EQ(Str(Sync(cw_id).at("state")), "succeeded");
+  ASSERT_EQ(Call("POST", cw + "/match", json::object{{"action", "create_all"}}).status, 200);
+  auto import = Sync(cw_id);
+  ASSERT_EQ(Str(import.at("state")), "succeeded") << json::serialize(import);
+  auto types = Call("GET", cw + "/vendor_types");
+  ASSERT_EQ(types.status, 200);
+  EXPECT_NE(json::serialize(types.At("vendor_types", "configurations")).find("Managed Server"), std::string::npos) << types.body;
+  EXPECT_NE(json::serialize(Call("GET", cw + "/data_points").At("data_points", "configurations")).find("IP Address"),
+            std::string::npos);
+
+  // Every server is in the Servers layout, every other configuration in the default one, and
+  // each carries its IP in the connected field.
+  auto view = sim_->tenant().View();
+  int64_t servers_at_vendor = 0;
+  view->ForEach(sims::RecordKind::kDevice, std::nullopt, [&](sims::RecordKey k) {
+    servers_at_vendor += view->Device(k.company, k.index)->type == sims::DeviceType::kServer;
+    return true;
+  });
+  auto by_layout = [&](int64_t layout) {
+    int64_t n = 0;
+    for (const char* archived : {"false", "true"})
+      n += static_cast<int64_t>(Arr(Call("GET", "/api/v1/assets?page_size=1000&asset_layout_id=" + std::to_string(layout) +
+                                                    "&archived=" + archived).At("assets")).size());
+    return n;
+  };
+  EXPECT_EQ(by_layout(servers), servers_at_vendor);
+  EXPECT_EQ(by_layout(config_layout), SimTotal(sims::RecordKind::kDevice) - servers_at_vendor);
+  using Sim = sims::connectwise::ConnectWiseSim;
+  int64_t pick = 0;  // a configuration in the default layout (servers have no IP field)
+  while (view->Device(1, pick)->type == sims::DeviceType::kServer) ++pick;
+  auto device = *view->Device(1, pick);
+  auto card = Call("GET", "/api/v1/cards/lookup?integration_slug=cw_manage&integration_type=configurations&integration_id=" +
+                              std::to_string(Sim::ChildId(1, pick)));
+  int64_t asset_id = Int(Arr(card.At("integrator_cards"))[0].at("record_id"));
+  auto asset = Arr(Call("GET", "/api/v1/assets?id=" + std::to_string(asset_id)).At("assets"))[0];
+  std::string fields = json::serialize(asset.at("fields"));
+  EXPECT_NE(fields.find(device.ip), std::string::npos) << fields << " type " << sims::DeviceTypeName(device.type) << " card "
+                                                       << json::serialize(Arr(card.At("integrator_cards"))[0].at("data"));
+
+  // The vendor changes the IP: the connected field follows on the next (incremental) run.
+  Mutate(R"({"kind": "configurations", "action": "update", "ids": [)" + std::to_string(Sim::ChildId(1, pick)) + "]}");
+  std::string new_ip = sim_->tenant().View()->Device(1, pick)->ip;
+  ASSERT_NE(new_ip, device.ip);
+  auto follow = Sync(cw_id);
+  EXPECT_EQ(Count(follow, "configurations", "updated"), 1) << json::serialize(follow);
+  asset = Arr(Call("GET", "/api/v1/assets?id=" + std::to_string(asset_id)).At("assets"))[0];
+  EXPECT_NE(json::serialize(asset.at("fields")).find(new_ip), std::string::npos) << json::serialize(asset);
+
+  // A Syncro tenant sharing part of the fleet: its copy of a shared machine stacks on the
+  // ConnectWise asset (same company by name, same serial).
+  sims::syncro::SyncroSimOptions so;
+  so.fleet.seed = 4;
+  so.fleet.companies = 5;
+  so.fleet.contacts_per_company = 1;
+  so.fleet.sites_per_company = 1;
+  so.fleet.devices_per_company = 8;
+  so.fleet.inactive_share = 0;
+  so.fleet.shared_fleet_seed = 77;
+  so.rate_limit_per_minute = 0;
+  sims::syncro::SyncroSim syncro(so);
+  auto files = sims::EnsureTlsFiles(dir_.string());
+  ASSERT_TRUE(files.ok());
+  http::ServerOptions hs;
+  hs.port = 0;
+  hs.threads = 2;
+  hs.tls_cert_file = files->server_cert;
+  hs.tls_key_file = files->server_key;
+  auto syncro_server = http::Server::Start(hs, [&](http::Request& req) { return syncro.Handle(req); });
+  ASSERT_TRUE(syncro_server.ok());
+  auto sr = Call("POST", "/api/v1/integrations",
+                 json::object{{"integration",
+                               json::object{{"slug", "syncro"},
+                                            {"credentials", json::object{{"domain", "127.0.0.1:" + std::to_string((*syncro_server)->port())},
+                                                                         {"api_key", "sim-syncro-api-key"}}},
+                                            {"default_layouts", json::object{{"contacts", Layout("Syncro people")},
+                                                                             {"assets", Layout("Syncro assets")}}}}}});
+  ASSERT_EQ(sr.status, 200) << sr.Describe();
+  int64_t syncro_id = Int(sr.At("integration", "id"));
+  ASSERT_EQ(Str(Sync(syncro_id).at("state")), "succeeded");
+  auto matched = Call("POST", "/api/v1/integrations/" + std::to_string(syncro_id) + "/match",
+                      json::object{{"action", "match_by_name"}});
+  ASSERT_EQ(matched.status, 200) << matched.Describe();
+  EXPECT_GE(Int(matched.json.at("matched")), 4) << matched.body;  // "Acme Ltd" is "ACME Limited", not "Acme Group"
+  ASSERT_EQ(Str(Sync(syncro_id).at("state")), "succeeded");
+  // Company 1's first shared device with a usable serial: one asset, a card from each vendor.
+  std::string serial;
+  for (int64_t i = 0; i < 2 && serial.empty(); ++i) {
+    auto d = *sim_->tenant().View()->Device(1, i);
+    if (d.serial.size() > 4 && d.serial != "To be filled by O.E.M." && d.serial != "Default string" &&
+        d.serial != "System Serial Number" && d.serial != "Not Specified")
+      serial = d.serial;
+  }
+  ASSERT_FALSE(serial.empty()) << "pick another seed: no usable shared serial in company 1";
+  auto cw_card = Call("GET", "/api/v1/cards/lookup?integration_slug=cw_manage&integration_identifier=" + Enc(serial));
+  auto syncro_card = Call("GET", "/api/v1/cards/lookup?integration_slug=syncro&integration_identifier=" + Enc(serial));
+  ASSERT_EQ(Arr(cw_card.At("integrator_cards")).size(), 1u) << cw_card.body;
+  ASSERT_EQ(Arr(syncro_card.At("integrator_cards")).size(), 1u) << syncro_card.body;
+  int64_t stacked = Int(Arr(cw_card.At("integrator_cards"))[0].at("record_id"));
+  EXPECT_EQ(stacked, Int(Arr(syncro_card.At("integrator_cards"))[0].at("record_id")));
+  auto both = Arr(Call("GET", "/api/v1/assets?id=" + std::to_string(stacked)).At("assets"))[0];
+  ASSERT_EQ(Arr(both.at("cards")).size(), 2u) << json::serialize(both);
+  std::set<std::string> vendors;
+  for (const auto& c : Arr(both.at("cards"))) vendors.insert(Str(c.at("integrator_name")));
+  EXPECT_EQ(vendors, (std::set<std::string>{"cw_manage", "syncro"}));
+  (*syncro_server)->Stop();
 }
 
 }  // namespace

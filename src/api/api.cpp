@@ -100,6 +100,7 @@ struct Api::Impl {
     AddWebsiteRoutes(r);
     AddIntegrationRoutes(r);
     AddSyncRoutes(r);
+    AddSortRuleRoutes(r);
     AddRelationRoutes(r);
     AddActivityLogRoutes(r);
     AddUserRoutes(r);

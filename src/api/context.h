@@ -153,6 +153,7 @@ void AddFolderRoutes(Routes& r);
 void AddWebsiteRoutes(Routes& r);
 void AddIntegrationRoutes(Routes& r);
 void AddSyncRoutes(Routes& r);
+void AddSortRuleRoutes(Routes& r);
 // Before the company routes: /companies/jump must not be read as /companies/{id}.
 void AddCardRoutes(Routes& r);
 // GET /links/<vendor>/org/<vendor company id>: 302 to the matched company; nullopt for other paths.

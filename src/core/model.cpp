@@ -249,6 +249,26 @@ const TableSchema<SyncChange>& SyncChange::Schema() {
   return s;
 }
 
+const TableSchema<SortRule>& SortRule::Schema() {
+  using T = SortRule;
+  static const TableSchema<T> s{
+      "sort_rules", "SortRule",
+      {Id<T>(), C("integration_id", kI, &T::integration_id, false), C("kind", kT, &T::kind),
+       C("vendor_type", kT, &T::vendor_type), C("asset_layout_id", kI, &T::asset_layout_id), Created<T>(),
+       Updated<T>()}};
+  return s;
+}
+
+const TableSchema<ConnectedField>& ConnectedField::Schema() {
+  using T = ConnectedField;
+  static const TableSchema<T> s{
+      "connected_fields", "ConnectedField",
+      {Id<T>(), C("integration_id", kI, &T::integration_id, false), C("kind", kT, &T::kind),
+       C("data_point", kT, &T::data_point), C("layout_field_id", kI, &T::layout_field_id),
+       C("overwrite_blank", kB, &T::overwrite_blank), Created<T>(), Updated<T>()}};
+  return s;
+}
+
 const TableSchema<Relation>& Relation::Schema() {
   using T = Relation;
   static const TableSchema<T> s{

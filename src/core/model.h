@@ -300,6 +300,31 @@ struct SyncLink {
   static const TableSchema<SyncLink>& Schema();
 };
 
+// Where an integration puts records of one vendor type (instead of the kind's default layout).
+struct SortRule {
+  int64_t id = 0;
+  int64_t integration_id = 0;
+  std::string kind;         // "configurations", "assets", ...
+  std::string vendor_type;  // the vendor's type name, matched without regard to case
+  int64_t asset_layout_id = 0;
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+  static const TableSchema<SortRule>& Schema();
+};
+
+// A vendor data point (a card label) that fills a layout field on every sync.
+struct ConnectedField {
+  int64_t id = 0;
+  int64_t integration_id = 0;
+  std::string kind;
+  std::string data_point;  // the card label, e.g. "Operating System"
+  int64_t layout_field_id = 0;
+  bool overwrite_blank = false;  // a blank from the vendor erases the field
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+  static const TableSchema<ConnectedField>& Schema();
+};
+
 // One line of a run's report: what the run did (or, dry, would do) to one record.
 struct SyncChange {
   int64_t id = 0;

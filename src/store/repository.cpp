@@ -357,6 +357,8 @@ template class Repository<SyncRun>;
 template class Repository<Matcher>;
 template class Repository<SyncLink>;
 template class Repository<SyncChange>;
+template class Repository<SortRule>;
+template class Repository<ConnectedField>;
 template class Repository<ActivityLog>;
 
 }  // namespace cairn::store

@@ -96,6 +96,45 @@ struct Change {
 
 class Stopped : public std::exception {};
 
+// What one kind's sync needs to place and fill records, read once per kind.
+struct KindContext {
+  std::optional<int64_t> default_layout;                  // none: the records show on the company
+  std::unordered_map<std::string, int64_t> rules;         // lower-case vendor type -> layout
+  std::unordered_map<int64_t, std::unordered_map<std::string, int64_t>> fields;  // layout -> label -> field
+  std::unordered_map<int64_t, int64_t> field_layout;     // field -> its layout
+  std::vector<ConnectedField> connected;
+  std::unordered_map<std::string, int64_t> company_of;  // vendor company id -> Cairn company
+  bool match_serials = false;
+  bool rename = false;
+
+  std::optional<int64_t> LayoutFor(const std::string& vendor_type) const {
+    if (!default_layout) return std::nullopt;
+    auto it = rules.find(ToLower(vendor_type));
+    return it == rules.end() ? default_layout : std::optional<int64_t>(it->second);
+  }
+};
+
+// Sets the connected fields of `values` (an asset's field values) from a vendor record's card;
+// answers the changes made, by field label.
+json::object FillConnected(const KindContext& k, int64_t layout, const json::object& card, json::object& values,
+                           const std::unordered_map<int64_t, std::string>& labels) {
+  json::object changes;
+  for (const auto& cf : k.connected) {
+    auto fl = k.field_layout.find(cf.layout_field_id);
+    if (fl == k.field_layout.end() || fl->second != layout) continue;
+    std::string value = Text(card.if_contains(cf.data_point));
+    if (value.empty() && !cf.overwrite_blank) continue;  // a blank never erases unless told to
+    std::string key = std::to_string(cf.layout_field_id);
+    std::string before = Text(values.if_contains(key));
+    if (before == value) continue;
+    if (value.empty()) values.erase(key);
+    else values[key] = value;
+    auto label = labels.find(cf.layout_field_id);
+    changes[label == labels.end() ? key : label->second] = json::object{{"from", before}, {"to", value}};
+  }
+  return changes;
+}
+
 // Executes one run; all state of the run lives here.
 class RunExec {
  public:
@@ -383,35 +422,58 @@ class RunExec {
 
   Status Kind(const std::string& kind) {
     counts_.Touch(kind);
-    // Matched companies, the kind's layout and its fields, and the existing links.
-    std::unordered_map<std::string, int64_t> company_of;  // vendor company id -> Cairn company
+    // Matched companies, layouts (default and by sort rule) with their fields, connected fields
+    // and the existing links.
+    KindContext k;
     std::unordered_map<std::string, SyncLink> links;
-    std::unordered_map<std::string, int64_t> field_ids;  // lower-case label -> layout field id
-    std::optional<int64_t> layout;
-    if (const auto* v = layouts_.if_contains(kind); v && v->is_int64()) layout = v->as_int64();
+    if (const auto* v = layouts_.if_contains(kind); v && v->is_int64()) k.default_layout = v->as_int64();
+    k.rename = Option(options_, "auto_update_names");
+    // Serial matching: ConnectWise opts in, Halo opts out, the RMMs always (their serials come
+    // from the machine itself).
+    if (integration_.slug == "cw_manage") k.match_serials = Option(options_, "match_on_serial");
+    else if (integration_.slug == "halo") k.match_serials = !Option(options_, "do_not_match_on_serial");
+    else k.match_serials = true;
     auto read = store_.Read([&](store::Tx& tx) -> Status {
       store::Query q;
       q.Where("integration_id", store::Op::kEq, integration_.id);
       auto ms = tx.Repo<Matcher>().List(q);
       if (!ms.ok()) return ms.status();
       for (const auto& m : *ms)
-        if (m.company_id && !m.leave_unmatched) company_of[m.sync_id] = *m.company_id;
+        if (m.company_id && !m.leave_unmatched) k.company_of[m.sync_id] = *m.company_id;
       store::Query lq;
       lq.Where("integration_id", store::Op::kEq, integration_.id).Where("kind", store::Op::kEq, kind);
       auto ls = tx.Repo<SyncLink>().List(lq);
       if (!ls.ok()) return ls.status();
       for (auto& l : *ls) links.emplace(l.sync_id, std::move(l));
-      if (layout) {
+      std::set<int64_t> layouts;
+      if (k.default_layout) {
+        layouts.insert(*k.default_layout);
+        auto rules = tx.Repo<SortRule>().List(store::Query(lq));
+        if (!rules.ok()) return rules.status();
+        for (const auto& r : *rules) {
+          k.rules[ToLower(r.vendor_type)] = r.asset_layout_id;
+          layouts.insert(r.asset_layout_id);
+        }
+        auto connected = tx.Repo<ConnectedField>().List(store::Query(lq));
+        if (!connected.ok()) return connected.status();
+        k.connected = std::move(*connected);
+      }
+      for (int64_t layout : layouts) {
         store::Query fq;
-        fq.Where("asset_layout_id", store::Op::kEq, *layout);
+        fq.Where("asset_layout_id", store::Op::kEq, layout);
         auto fs = tx.Repo<LayoutField>().List(fq);
         if (!fs.ok()) return fs.status();
-        for (const auto& f : *fs) field_ids.emplace(ToLower(f.label), f.id);
+        for (const auto& f : *fs) {
+          k.fields[layout].emplace(ToLower(f.label), f.id);
+          k.field_layout[f.id] = layout;
+          field_labels_[f.id] = f.label;
+        }
       }
       return Status::Ok();
     });
     if (!read.ok()) return read;
-    bool rename = Option(options_, "auto_update_names");
+    auto& company_of = k.company_of;
+    bool rename = k.rename;
 
     std::unordered_set<std::string> seen;
     std::vector<Change> pending;
@@ -419,7 +481,7 @@ class RunExec {
     Status apply_status = Status::Ok();
     auto flush = [&]() -> Status {
       if (pending.empty()) return Status::Ok();
-      auto st = Apply(kind, layout, field_ids, pending, company_of);
+      auto st = Apply(kind, k, pending);
       pending.clear();
       progress_[kind] = json::object{{"seen", listed_count}};
       Checkpoint(kind);
@@ -497,10 +559,9 @@ class RunExec {
   }
 
   // Applies (or, dry, reports) one batch of changes in one transaction.
-  Status Apply(const std::string& kind, std::optional<int64_t> layout,
-               const std::unordered_map<std::string, int64_t>& field_ids, std::vector<Change>& batch,
-               const std::unordered_map<std::string, int64_t>& company_of) {
-    bool rename = Option(options_, "auto_update_names");
+  Status Apply(const std::string& kind, const KindContext& k, std::vector<Change>& batch) {
+    const auto& company_of = k.company_of;
+    bool rename = k.rename;
     int64_t now = clock_.NowMs();
     return store_.Write([&](store::Tx& tx) -> Status {
       for (Change& c : batch) {
@@ -510,7 +571,8 @@ class RunExec {
         report.sync_id = c.item.vendor_id;
         report.name = c.item.name;
         report.action = c.action;
-        report.record_type = layout ? "Asset" : "Company";
+        std::optional<int64_t> layout = k.LayoutFor(c.gone ? c.link.vendor_type : c.item.type);
+        report.record_type = c.link.id ? c.link.record_type : (layout ? "Asset" : "Company");
         report.record_id = c.link.record_id;
         SyncLink l = c.link;
         std::optional<int64_t> company;
@@ -525,7 +587,60 @@ class RunExec {
           l.kind = kind;
           l.sync_id = c.item.vendor_id;
           l.record_type = layout ? "Asset" : "Company";
-          if (!run_.dry_run) {
+          // Stacking: a record of another vendor (or kind) may already be this machine or person
+          // in this company: by primary serial where serial matching is on, else by name in the
+          // same layout. Never onto an asset that already carries a card of this integration.
+          std::optional<Asset> stack;
+          if (layout) {
+            auto candidates = [&](store::Query q) -> Result<std::optional<Asset>> {
+              q.Where("company_id", store::Op::kEq, *company);
+              q.limit = 5;
+              auto found = tx.Repo<Asset>().List(q);
+              if (!found.ok()) return found.status();
+              for (const auto& a : *found) {
+                auto own = tx.Repo<SyncLink>().Count(store::Query()
+                                                         .Where("record_type", store::Op::kEq, std::string("Asset"))
+                                                         .Where("record_id", store::Op::kEq, a.id)
+                                                         .Where("integration_id", store::Op::kEq, integration_.id));
+                if (!own.ok()) return own.status();
+                if (*own == 0) return std::optional<Asset>(a);
+              }
+              return std::optional<Asset>();
+            };
+            if (k.match_serials && IsUsableSerial(c.item.serial)) {
+              auto found = candidates(store::Query().Where("primary_serial", store::Op::kEqNoCase, c.item.serial));
+              if (!found.ok()) return found.status();
+              stack = *found;
+            }
+            if (!stack && !c.item.name.empty()) {
+              auto found = candidates(store::Query()
+                                          .Where("name", store::Op::kEqNoCase, c.item.name)
+                                          .Where("asset_layout_id", store::Op::kEq, *layout));
+              if (!found.ok()) return found.status();
+              stack = *found;
+            }
+          }
+          if (stack) {
+            changes = json::object{{"stacked on", json::object{{"from", ""}, {"to", stack->name}}}};
+            report.changes = json::serialize(changes);
+            report.record_type = "Asset";
+            report.record_id = stack->id;
+          }
+          if (!run_.dry_run && stack) {
+            l.record_id = stack->id;
+            l.record_type = "Asset";
+            // The connected fields fill the stacked asset too; its other fields are the user's.
+            json::object values = ParseObject(stack->field_values);
+            json::object filled = FillConnected(k, stack->asset_layout_id, c.item.card, values, field_labels_);
+            if (!filled.empty()) {
+              Asset after = *stack;
+              after.field_values = json::serialize(values);
+              auto saved = tx.Repo<Asset>().Update(after);
+              if (!saved.ok()) return saved.status();
+              auto log = tx.Repo<ActivityLog>().Insert(LogEntry("updated", "Asset", after.id, after.name, after.company_id, filled));
+              if (!log.ok()) return log.status();
+            }
+          } else if (!run_.dry_run) {
             if (layout) {
               Asset a;
               a.company_id = *company;
@@ -538,11 +653,14 @@ class RunExec {
               // Initial values for the layout's fields of the same labels; from then on they
               // belong to the user (connected fields are refilled; these are not).
               json::object values;
-              for (const auto& [label, v] : c.item.details) {
-                auto f = field_ids.find(ToLower(std::string(label)));
-                std::string text = Text(&v);
-                if (f != field_ids.end() && !text.empty()) values[std::to_string(f->second)] = text;
+              if (auto fields = k.fields.find(*layout); fields != k.fields.end()) {
+                for (const auto& [label, v] : c.item.details) {
+                  auto f = fields->second.find(ToLower(std::string(label)));
+                  std::string text = Text(&v);
+                  if (f != fields->second.end() && !text.empty()) values[std::to_string(f->second)] = text;
+                }
               }
+              (void)FillConnected(k, *layout, c.item.card, values, field_labels_);
               a.field_values = json::serialize(values);
               // A record the vendor holds as inactive arrives archived (and unarchives with it).
               if (!c.item.active) {
@@ -559,7 +677,7 @@ class RunExec {
             }
             report.record_id = l.record_id;
           }
-        } else if (!run_.dry_run && l.record_id && layout) {
+        } else if (!run_.dry_run && l.record_id && l.record_type == "Asset") {
           auto a = tx.Repo<Asset>().Lock(*l.record_id);
           if (a.ok()) {
             Asset after = *a;
@@ -567,6 +685,14 @@ class RunExec {
             if (rename && !c.gone && !c.item.name.empty() && after.name != c.item.name) {
               asset_changes["name"] = json::object{{"from", after.name}, {"to", c.item.name}};
               after.name = c.item.name;
+            }
+            if (!c.gone) {
+              json::object values = ParseObject(after.field_values);
+              json::object filled = FillConnected(k, after.asset_layout_id, c.item.card, values, field_labels_);
+              if (!filled.empty()) {
+                after.field_values = json::serialize(values);
+                for (auto& [f, v] : filled) asset_changes[f] = v;
+              }
             }
             if (c.action == "archived" && !after.archived) {
               after.archived = true;
@@ -632,6 +758,7 @@ class RunExec {
   int64_t since_ = 0;
   bool failed_enumeration_ = false;
   Counts counts_;
+  std::unordered_map<int64_t, std::string> field_labels_;  // layout field id -> label
   json::array errors_;
   json::object progress_;
 };

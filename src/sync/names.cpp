@@ -99,3 +99,24 @@ std::optional<Suggestion> SuggestCompany(std::string_view name, const std::vecto
 }
 
 }  // namespace cairn::sync
+
+namespace cairn::sync {
+
+bool IsUsableSerial(std::string_view serial) {
+  std::string s;
+  for (char c : serial) {
+    if (c == ' ' || c == '-' || c == '.' || c == '_' || c == '\t') continue;
+    s += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  }
+  if (s.size() < 4) return false;
+  if (s.find_first_not_of(s[0]) == std::string::npos) return false;  // "0000", "xxxxxxxx"
+  static const char* const kPlaceholders[] = {
+      "tobefilledbyoem", "defaultstring", "systemserialnumber", "chassisserialnumber", "none",
+      "notspecified", "notapplicable", "n/a", "na", "unknown", "oem", "123456789", "1234567890",
+      "0123456789", "serialnumber", "invalid", "empty", "notavailable", "baseboardserialnumber"};
+  for (const char* p : kPlaceholders)
+    if (s == p) return false;
+  return true;
+}
+
+}  // namespace cairn::sync

@@ -29,3 +29,12 @@ struct NamedCompany {
 std::optional<Suggestion> SuggestCompany(std::string_view name, const std::vector<NamedCompany>& companies);
 
 }  // namespace cairn::sync
+
+namespace cairn::sync {
+
+// False for serials that identify nothing: empty, too short, all one character, or a firmware
+// placeholder ("To be filled by O.E.M.", "Default string", "System Serial Number", "0", ...).
+// Serial matching never uses them.
+bool IsUsableSerial(std::string_view serial);
+
+}  // namespace cairn::sync

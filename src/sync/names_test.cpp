@@ -42,3 +42,17 @@ TEST(Names, SuggestionsRankExactOverPartial) {
 
 }  // namespace
 }  // namespace cairn::sync
+
+namespace cairn::sync {
+namespace {
+
+TEST(Serials, PlaceholdersAndJunkAreNotSerials) {
+  for (const char* bad : {"", "0", "00000000", "To be filled by O.E.M.", "Default string", "System Serial Number",
+                          "None", "Not Specified", "N/A", "123456789", "xxxx", "ab"})
+    EXPECT_FALSE(IsUsableSerial(bad)) << bad;
+  for (const char* good : {"5CD1234XYZ", "PF2ABCDE", "C02XK0AAJGH5", "FGT60FTK2209ABCD", "9V7Q2M3"})
+    EXPECT_TRUE(IsUsableSerial(good)) << good;
+}
+
+}  // namespace
+}  // namespace cairn::sync

@@ -10,9 +10,9 @@ DEB_PACKAGES := g++ cmake make pkg-config \
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev \
   libsqlite3-dev libpq-dev libsodium-dev libspdlog-dev libfmt-dev libcli11-dev \
   libcurl4-openssl-dev libssl-dev libgtest-dev \
-  postgresql-15
+  postgresql-15 curl
 # What `make bench` adds: the load generator and the static server it compares against.
-BENCH_PACKAGES := wrk nginx-light curl
+BENCH_PACKAGES := wrk nginx-light
 
 MAKEFLAGS += --no-print-directory
 
@@ -32,7 +32,9 @@ build: deps configure
 build-all: deps configure
 	@cmake --build $(BUILD) -j$(JOBS)
 
+# Cairn and, for the demo, the vendor simulators (scripts/run.sh; DEMO=0 runs Cairn alone).
 run: deps build
+	@cmake --build $(BUILD) -j$(JOBS) --target cairn-sim
 	@scripts/run.sh $(BUILD)
 
 test: deps build build-all

@@ -1,5 +1,9 @@
 #include "sims/common/tls_files.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
@@ -136,6 +140,15 @@ Result<TlsFiles> EnsureTlsFiles(const std::string& dir) {
   if (ec) return Status::Unavailable("cannot create " + dir + ": " + ec.message());
   TlsFiles files{(d / "ca.pem").string(), (d / "server.pem").string(),
                  (d / "server.key").string()};
+  // Several simulators may start at once on one directory: one makes the files, the others
+  // wait for it and then use them (an exclusive lock, released when this returns).
+  int lock_fd = ::open((d / ".lock").c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+  if (lock_fd < 0) return Status::Unavailable("cannot open " + (d / ".lock").string());
+  struct Unlock {
+    int fd;
+    ~Unlock() { ::close(fd); }  // closing releases the flock
+  } unlock{lock_fd};
+  if (::flock(lock_fd, LOCK_EX) != 0) return Status::Unavailable("cannot lock " + (d / ".lock").string());
   if (Usable(files)) return files;
 
   Key ca_key = NewKey();

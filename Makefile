@@ -16,7 +16,7 @@ BENCH_PACKAGES := wrk nginx-light
 
 MAKEFLAGS += --no-print-directory
 
-.PHONY: deps configure build build-all run test bench bench-sims clean
+.PHONY: deps configure build build-all run test bench bench-sims bench-sync clean
 
 deps:
 	@scripts/deps.sh $(DEB_PACKAGES)
@@ -48,6 +48,10 @@ bench: deps build build-all
 bench-sims: deps build-all
 	@scripts/deps.sh $(BENCH_PACKAGES)
 	@bench/sims.sh $(BUILD)
+
+# The sync engine at issue 4's size against the ConnectWise simulator (bench/sync.sh).
+bench-sync: deps build-all
+	@bench/sync.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD)

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# `make bench-sync`: the sync engine against the ConnectWise simulator at issue 4's size: 2,000
+# companies, 40,000 contacts, 4,000 sites, 200,000 configurations, 2,000 agreements. Measures the
+# initial import (records/s), Cairn's peak resident memory, and a no-change re-sync's time as a
+# share of the import. Prints a report (also build/bench-sync/report.txt) for bench/RESULTS.md.
+#   COMPANIES=2000 CONTACTS=20 SITES=2 DEVICES=100 AGREEMENTS=1 bench/sync.sh build
+set -euo pipefail
+BUILD=${1:-build}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+OUT="$ROOT/$BUILD/bench-sync"
+COMPANIES=${COMPANIES:-2000}
+CONTACTS=${CONTACTS:-20}
+SITES=${SITES:-2}
+DEVICES=${DEVICES:-100}
+AGREEMENTS=${AGREEMENTS:-1}
+rm -rf "$OUT" && mkdir -p "$OUT"
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+report() { echo "$*" | tee -a "$OUT/report.txt"; }
+wait_for() {
+  for _ in $(seq 400); do
+    if grep -q '^listening on ' "$1" 2>/dev/null; then sed -n 's/^listening on //p' "$1"; return 0; fi
+    sleep 0.05
+  done
+  echo "did not start: $1" >&2; return 1
+}
+
+"$ROOT/$BUILD/cairn-sim" --vendor connectwise --listen 127.0.0.1:0 --seed 1 --tls-dir "$OUT/tls" \
+  --companies "$COMPANIES" --contacts-per-company "$CONTACTS" --sites-per-company "$SITES" \
+  --devices-per-company "$DEVICES" --agreements-per-company "$AGREEMENTS" --inactive-share 0.05 \
+  --threads 2 > "$OUT/sim.out" 2> "$OUT/sim.log" &
+PIDS+=($!)
+SIM_URL=$(wait_for "$OUT/sim.out")
+"$ROOT/$BUILD/cairn" serve --data-dir "$OUT/data" --listen 127.0.0.1:0 --ca-file "$OUT/tls/ca.pem" \
+  --rate-limit 0 --sync-poll-ms 100 > "$OUT/cairn.out" 2> "$OUT/cairn.log" &
+CAIRN_PID=$!
+PIDS+=("$CAIRN_PID")
+URL=$(wait_for "$OUT/cairn.out")
+KEY=$(sed -n 's/^  API key:  //p' "$OUT/cairn.out")
+api() { curl -sS -X "$1" -H "x-api-key: $KEY" -H "Content-Type: application/json" ${3:+--data "$3"} "$URL$2"; }
+first_id() { grep -o '"id":[0-9]*' | head -1 | cut -d: -f2; }
+layout() { api POST /api/v1/asset_layouts "{\"asset_layout\":{\"name\":\"$1\",\"icon\":\"fas fa-box\",\"fields\":[{\"label\":\"Serial Number\",\"field_type\":\"Text\"},{\"label\":\"Email\",\"field_type\":\"Text\"}]}}" | first_id; }
+HOST=${SIM_URL#https://}
+ID=$(api POST /api/v1/integrations "{\"integration\":{\"slug\":\"cw_manage\",\"credentials\":{\"site\":\"$HOST\",\"company\":\"cairnsim\",\"public_key\":\"sim-cw-public\",\"private_key\":\"sim-cw-private\",\"client_id\":\"sim-cw-client-id\"},\"default_layouts\":{\"contacts\":$(layout People),\"locations\":$(layout Locations),\"configurations\":$(layout Configurations)}}}" | first_id)
+# run: starts a run and waits; prints "<seconds> <run json>".
+run() {
+  local start end body run state
+  start=$(date +%s.%N)
+  body=$(api POST "/api/v1/integrations/$ID/sync" "${1:-{\}}")
+  run=$(printf %s "$body" | first_id)
+  for _ in $(seq 36000); do
+    body=$(api GET "/api/v1/sync_runs/$run")
+    state=$(printf %s "$body" | grep -o '"state":"[a-z]*"' | head -1 | cut -d'"' -f4)
+    [ "$state" = queued ] || [ "$state" = running ] || break
+    sleep 0.1
+  done
+  end=$(date +%s.%N)
+  echo "$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", b - a }') $body"
+}
+run > /dev/null  # discovery
+api POST "/api/v1/integrations/$ID/match" '{"action":"create_all"}' > /dev/null
+read -r IMPORT_S IMPORT_JSON < <(run)
+RSS=$(awk '/VmHWM/ {printf "%d", $2 / 1024}' "/proc/$CAIRN_PID/status")
+created=$(printf %s "$IMPORT_JSON" | grep -o '"created":[0-9]*' | cut -d: -f2 | awk '{ s += $1 } END { print s }')
+read -r RESYNC_S RESYNC_JSON < <(run)
+read -r FULL_S FULL_JSON < <(run '{"full":true}')
+SIM_RSS=$(awk '/VmHWM/ {printf "%d", $2 / 1024}' "/proc/${PIDS[0]}/status")
+
+report "Sync benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(free -g | awk '/Mem/ {print $2}') GiB, commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null); command: make bench-sync"
+report "ConnectWise simulator: $COMPANIES companies x ($CONTACTS contacts, $SITES sites, $DEVICES configurations, $AGREEMENTS agreements); SQLite"
+report ""
+report "| what | figure |"
+report "|---|---|"
+report "| initial import (companies matched, everything created) | $created records in ${IMPORT_S} s = **$(awk -v n="$created" -v s="$IMPORT_S" 'BEGIN { printf "%d", n / s }') records/s** |"
+report "| Cairn peak resident memory after the import | **${RSS} MiB** |"
+report "| no-change re-sync (incremental, lastUpdated) | ${RESYNC_S} s = **$(awk -v a="$RESYNC_S" -v b="$IMPORT_S" 'BEGIN { printf "%.1f%%", 100 * a / b }')** of the import |"
+report "| no-change full re-sync (every record listed and compared) | ${FULL_S} s = $(awk -v a="$FULL_S" -v b="$IMPORT_S" 'BEGIN { printf "%.1f%%", 100 * a / b }') of the import |"
+report "| simulator peak resident memory | ${SIM_RSS} MiB |"
+report ""
+report "import run: $(printf %s "$IMPORT_JSON" | grep -o '"requests":[0-9]*') calls to the vendor"

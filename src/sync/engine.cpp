@@ -178,10 +178,12 @@ class RunExec {
       auto i = tx.Repo<Integration>().Get(run_.integration_id);
       if (!i.ok()) return Status::NotFound("the integration no longer exists");
       integration_ = *i;
-      // Discovery only on the first run: no earlier run of this integration got past it.
+      // Discovery only on the first run: no earlier applied run of this integration succeeded
+      // (a dry run discovers nothing for good).
       store::Query q;
       q.Where("integration_id", store::Op::kEq, run_.integration_id)
           .Where("state", store::Op::kEq, std::string("succeeded"))
+          .Where("dry_run", store::Op::kEq, int64_t{0})
           .Where("id", store::Op::kNe, run_.id);
       auto done = tx.Repo<SyncRun>().Count(q);
       if (!done.ok()) return done.status();
@@ -219,6 +221,11 @@ class RunExec {
         since_ = 0;
         full_ = true;
       }
+      // A run resumed after a crash already reported (and applied) some changes: they are
+      // counted as reported, not as unchanged, so the counts agree with the report.
+      auto reported = tx.Repo<SyncChange>().List(store::Query().Where("run_id", store::Op::kEq, run_.id));
+      if (!reported.ok()) return reported.status();
+      for (const auto& c : *reported) reported_[c.kind + '\x1f' + c.sync_id] = c.action;
       return Status::Ok();
     });
     if (!loaded.ok()) return loaded;
@@ -261,9 +268,26 @@ class RunExec {
     if (stop) throw Stopped();
   }
 
-  ActivityLog LogEntry(const std::string& action, const std::string& type, std::optional<int64_t> id,
+  // A batch that could not be applied: the run says why, and fails at the end.
+  void ApplyFailed(const std::string& kind, const Status& st, Status& apply_status) {
+    Error(kind, "", "could not save a batch of changes: " + st.message());
+    apply_status = st;
+  }
+
+  std::string CompanyName(store::Tx& tx, std::optional<int64_t> id) {
+    if (!id) return "";
+    auto it = company_names_.find(*id);
+    if (it != company_names_.end()) return it->second;
+    auto c = tx.Repo<Company>().Get(*id);
+    std::string name = c.ok() ? c->name : "";
+    company_names_[*id] = name;
+    return name;
+  }
+
+  ActivityLog LogEntry(store::Tx& tx, const std::string& action, const std::string& type, std::optional<int64_t> id,
                        const std::string& name, std::optional<int64_t> company_id, json::object details) {
     ActivityLog l;
+    l.company_name = CompanyName(tx, company_id);
     l.user_name = integration_.name;
     l.token = "sync run " + std::to_string(run_.id);
     l.action = action;
@@ -402,7 +426,7 @@ class RunExec {
               auto c = tx.Repo<Company>().Update(*p.company_after);
               if (!c.ok()) return c.status();
               auto l = tx.Repo<ActivityLog>().Insert(
-                  LogEntry("updated", "Company", c->id, c->name, c->id, p.changes));
+                  LogEntry(tx, "updated", "Company", c->id, c->name, c->id, p.changes));
               if (!l.ok()) return l.status();
             }
           }
@@ -489,7 +513,9 @@ class RunExec {
     };
     Status listed = connector_->List(kind, since_, [&](VendorItem&& item) -> Status {
       ++listed_count;
-      seen.insert(item.vendor_id);
+      // A record listed twice in one enumeration (pages that shift while they are read) is
+      // taken once.
+      if (!seen.insert(item.vendor_id).second) return Status::Ok();
       auto company = company_of.find(item.company_vendor_id);
       auto link = links.find(item.vendor_id);
       bool skip_type = !item.type.empty() && skip_types_.count(ToLower(item.type));
@@ -507,7 +533,8 @@ class RunExec {
       } else {
         SyncLink& l = link->second;
         if (l.hash == hash && !l.gone) {
-          counts_.Add(kind, "unchanged");
+          auto earlier = reported_.find(kind + '\x1f' + l.sync_id);
+          counts_.Add(kind, earlier == reported_.end() ? "unchanged" : earlier->second);
           return Status::Ok();
         }
         Change c{"updated", std::move(item), l, {}, {}, false};
@@ -527,11 +554,11 @@ class RunExec {
       }
       if (pending.size() >= kBatch) {
         auto st = flush();
-        if (!st.ok()) apply_status = st;
+        if (!st.ok()) ApplyFailed(kind, st, apply_status);
       }
       return Status::Ok();
     });
-    if (auto st = flush(); !st.ok()) apply_status = st;
+    if (auto st = flush(); !st.ok()) ApplyFailed(kind, st, apply_status);
     progress_[kind] = json::object{{"seen", listed_count}};
     if (!listed.ok()) {
       // A failed or partial read archives nothing.
@@ -541,18 +568,45 @@ class RunExec {
       return listed;
     }
     if (since_ == 0) {
-      // A complete enumeration: what the vendor no longer has is archived (never deleted).
+      // A complete enumeration: what the vendor no longer has is archived (never deleted). Pages
+      // that shift while they are read can hide a record that is still there, so each missing
+      // one is asked for again first (at most 50; if any of those is still there, the listing
+      // cannot be trusted and nothing is archived this time).
+      std::vector<SyncLink*> missing;
       for (auto& [sync_id, l] : links) {
-        if (seen.count(sync_id) || l.gone) continue;
-        Change c{"archived", VendorItem{}, l, {}, {}, true};
-        c.item.vendor_id = l.sync_id;
-        c.item.name = l.name;
+        if (seen.count(sync_id)) continue;
+        if (l.gone) {
+          auto earlier = reported_.find(kind + '\x1f' + l.sync_id);
+          if (earlier != reported_.end()) counts_.Add(kind, earlier->second);
+          continue;
+        }
+        missing.push_back(&l);
+      }
+      bool trusted = true;
+      size_t checks = std::min<size_t>(missing.size(), 50);
+      for (size_t i = 0; i < checks && trusted; ++i) {
+        size_t at = missing.size() <= 50 ? i : i * missing.size() / checks;
+        auto again = connector_->Get(kind, missing[at]->sync_id);
+        if (again.ok()) {
+          trusted = false;
+          Error(kind, missing[at]->sync_id,
+                "the listing missed a record that is still at the vendor (pages shifted while they were read); "
+                "nothing was archived this time");
+        } else if (again.status().code() != Code::kNotFound) {
+          trusted = false;
+          Error(kind, missing[at]->sync_id, "could not confirm that the record is gone: " + again.status().message());
+        }
+      }
+      for (SyncLink* l : trusted ? missing : std::vector<SyncLink*>{}) {
+        Change c{"archived", VendorItem{}, *l, {}, {}, true};
+        c.item.vendor_id = l->sync_id;
+        c.item.name = l->name;
         c.changes["at the vendor"] = json::object{{"from", "present"}, {"to", "gone"}};
         pending.push_back(std::move(c));
         if (pending.size() >= kBatch)
-          if (auto st = flush(); !st.ok()) apply_status = st;
+          if (auto st = flush(); !st.ok()) ApplyFailed(kind, st, apply_status);
       }
-      if (auto st = flush(); !st.ok()) apply_status = st;
+      if (auto st = flush(); !st.ok()) ApplyFailed(kind, st, apply_status);
     }
     Checkpoint(kind);
     return apply_status;
@@ -563,7 +617,9 @@ class RunExec {
     const auto& company_of = k.company_of;
     bool rename = k.rename;
     int64_t now = clock_.NowMs();
-    return store_.Write([&](store::Tx& tx) -> Status {
+    std::vector<std::string> actions;  // counted once the transaction has committed
+    Status st = store_.Write([&](store::Tx& tx) -> Status {
+      actions.clear();
       for (Change& c : batch) {
         SyncChange report;
         report.run_id = run_.id;
@@ -637,7 +693,7 @@ class RunExec {
               after.field_values = json::serialize(values);
               auto saved = tx.Repo<Asset>().Update(after);
               if (!saved.ok()) return saved.status();
-              auto log = tx.Repo<ActivityLog>().Insert(LogEntry("updated", "Asset", after.id, after.name, after.company_id, filled));
+              auto log = tx.Repo<ActivityLog>().Insert(LogEntry(tx, "updated", "Asset", after.id, after.name, after.company_id, filled));
               if (!log.ok()) return log.status();
             }
           } else if (!run_.dry_run) {
@@ -670,10 +726,14 @@ class RunExec {
               auto made = tx.Repo<Asset>().Insert(a);
               if (!made.ok()) return made.status();
               l.record_id = made->id;
-              auto log = tx.Repo<ActivityLog>().Insert(LogEntry("created", "Asset", made->id, made->name, *company, changes));
+              auto log = tx.Repo<ActivityLog>().Insert(LogEntry(tx, "created", "Asset", made->id, made->name, *company, changes));
               if (!log.ok()) return log.status();
             } else {
               l.record_id = *company;  // shown on the company (agreements, contracts)
+              json::object details{{"kind", kind}, {"name", c.item.name}};
+              auto log = tx.Repo<ActivityLog>().Insert(
+                  LogEntry(tx, kind + " created", "Company", *company, CompanyName(tx, *company), *company, details));
+              if (!log.ok()) return log.status();
             }
             report.record_id = l.record_id;
           }
@@ -708,15 +768,28 @@ class RunExec {
             if (!asset_changes.empty()) {
               auto saved = tx.Repo<Asset>().Update(after);
               if (!saved.ok()) return saved.status();
+            }
+            // Every change is logged, the vendor's card included (what the vendor changed is a
+            // change to the record's integration card even when no field of the asset moved).
+            json::object logged = asset_changes;
+            for (const auto& [f, v] : c.changes)
+              if (!logged.contains(f)) logged[f] = v;
+            if (!logged.empty()) {
               std::string action = c.action == "archived" || c.action == "unarchived" ? c.action : "updated";
               auto log = tx.Repo<ActivityLog>().Insert(
-                  LogEntry(action, "Asset", after.id, after.name, after.company_id, asset_changes));
+                  LogEntry(tx, action, "Asset", after.id, after.name, after.company_id, logged));
               if (!log.ok()) return log.status();
             }
           }
+        } else if (!run_.dry_run && l.record_id && l.record_type == "Company" && !c.changes.empty()) {
+          // Records shown on the company (agreements, contracts): the change is logged there.
+          json::object details{{"kind", kind}, {"name", c.item.name}, {"changes", c.changes}};
+          auto log = tx.Repo<ActivityLog>().Insert(
+              LogEntry(tx, kind + " " + c.action, "Company", l.record_id, CompanyName(tx, l.record_id), l.record_id, details));
+          if (!log.ok()) return log.status();
         }
         report.changes = report.changes == "{}" || report.changes.empty() ? json::serialize(c.changes) : report.changes;
-        counts_.Add(kind, c.action);
+        actions.push_back(c.action);
         if (!run_.dry_run) {
           if (!c.gone) {
             l.company_sync_id = c.item.company_vendor_id;
@@ -740,6 +813,9 @@ class RunExec {
       }
       return Status::Ok();
     });
+    if (st.ok())
+      for (const auto& a : actions) counts_.Add(kind, a);
+    return st;
   }
 
   store::Store& store_;
@@ -759,6 +835,8 @@ class RunExec {
   bool failed_enumeration_ = false;
   Counts counts_;
   std::unordered_map<int64_t, std::string> field_labels_;  // layout field id -> label
+  std::unordered_map<int64_t, std::string> company_names_;  // for activity-log entries
+  std::unordered_map<std::string, std::string> reported_;   // kind \x1f sync_id -> action reported earlier in this run
   json::array errors_;
   json::object progress_;
 };
@@ -953,6 +1031,7 @@ Result<SyncLink> Engine::ResyncCard(int64_t link_id) {
           log.record_id = after.id;
           log.record_name = after.name;
           log.company_id = after.company_id;
+          if (auto c = tx.Repo<Company>().Get(after.company_id); c.ok()) log.company_name = c->name;
           log.details = json::serialize(changes);
           log.app_type = "sync";
           auto logged = tx.Repo<ActivityLog>().Insert(log);

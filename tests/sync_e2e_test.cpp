@@ -454,5 +454,26 @@ TEST_P(SyncTest, SortRulesConnectedFieldsAndCardsStackedBySerial) {
   (*syncro_server)->Stop();
 }
 
+// The create guard: when every configuration comes back under a new id (the vendor's ids
+// changed), a full run would double them; it stops before creating or archiving anything.
+TEST_P(SyncTest, CreateGuardStopsARunThatWouldDoubleTheRecords) {
+  int64_t integration = Integration();
+  ASSERT_EQ(Str(Sync(integration).at("state")), "succeeded");
+  ASSERT_EQ(Call("POST", "/api/v1/integrations/" + std::to_string(integration) + "/match",
+                 json::object{{"action", "create_all"}}).status, 200);
+  ASSERT_EQ(Str(Sync(integration).at("state")), "succeeded");
+  int64_t total = SimTotal(sims::RecordKind::kDevice);
+  Mutate(R"({"kind": "configurations", "action": "delete", "count": )" + std::to_string(total) + "}");
+  Mutate(R"({"kind": "configurations", "action": "add", "count": )" + std::to_string(total) + "}");
+  auto guarded = Sync(integration, json::object{{"full", true}});
+  EXPECT_EQ(Str(guarded.at("state")), "failed") << json::serialize(guarded);
+  EXPECT_EQ(Count(guarded, "configurations", "created"), 0);
+  EXPECT_EQ(Count(guarded, "configurations", "archived"), 0);
+  EXPECT_NE(json::serialize(guarded.at("errors")).find("stopped before creating"), std::string::npos)
+      << json::serialize(guarded.at("errors"));
+  // The other kinds still synced normally.
+  EXPECT_EQ(Count(guarded, "contacts", "failed"), 0);
+}
+
 }  // namespace
 }  // namespace cairn::tests

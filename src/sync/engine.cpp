@@ -501,6 +501,13 @@ class RunExec {
 
     std::unordered_set<std::string> seen;
     std::vector<Change> pending;
+    // The create guard: on a full run of a kind Cairn already holds, creates wait until the
+    // enumeration is complete, and are dropped (the run fails) if Cairn would then hold far more
+    // records than the vendor lists: a sign that keys stopped matching, never a real change.
+    int64_t alive = 0;
+    for (const auto& [id, l] : links) alive += !l.gone;
+    bool hold_creates = since_ == 0 && alive > 0;
+    std::vector<Change> held;
     int64_t listed_count = 0;
     Status apply_status = Status::Ok();
     auto flush = [&]() -> Status {
@@ -529,7 +536,7 @@ class RunExec {
       }
       std::string hash = HashOf(item);
       if (link == links.end()) {
-        pending.push_back({"created", std::move(item), SyncLink{}, {}, {}, false});
+        (hold_creates ? held : pending).push_back({"created", std::move(item), SyncLink{}, {}, {}, false});
       } else {
         SyncLink& l = link->second;
         if (l.hash == hash && !l.gone) {
@@ -566,6 +573,27 @@ class RunExec {
       failed_enumeration_ = true;
       Checkpoint(kind);
       return listed;
+    }
+    if (!held.empty()) {
+      int64_t listed = static_cast<int64_t>(seen.size());
+      int64_t creates = static_cast<int64_t>(held.size());
+      if (alive + creates > listed + listed / 2 + 10) {
+        Error(kind, "",
+              "stopped before creating " + std::to_string(creates) + " " + kind + ": " +
+                  connector_->slug().data() + " lists " + std::to_string(listed) + " and Cairn already holds " +
+                  std::to_string(alive) + " from this integration, so the result would hold far more than the vendor "
+                  "has (did the vendor's ids change?). Nothing was created or archived");
+        failed_enumeration_ = true;
+        Checkpoint(kind);
+        return apply_status;
+      }
+      for (auto& c : held) {
+        pending.push_back(std::move(c));
+        if (pending.size() >= kBatch)
+          if (auto st = flush(); !st.ok()) ApplyFailed(kind, st, apply_status);
+      }
+      held.clear();
+      if (auto st = flush(); !st.ok()) ApplyFailed(kind, st, apply_status);
     }
     if (since_ == 0) {
       // A complete enumeration: what the vendor no longer has is archived (never deleted). Pages

@@ -475,5 +475,45 @@ TEST_P(SyncTest, CreateGuardStopsARunThatWouldDoubleTheRecords) {
   EXPECT_EQ(Count(guarded, "contacts", "failed"), 0);
 }
 
+// The workflow from the command line: cairn integration add|list|test, cairn sync run|status.
+TEST_P(SyncTest, CommandLineWorkflow) {
+  auto add = cairn_->RunCli({"integration", "add", "--slug", "cw_manage", "--name", "CLI ConnectWise",
+                             "--credential", "site=" + host_, "--credential", "company=cairnsim",
+                             "--credential", "public_key=sim-cw-public", "--credential", "private_key=sim-cw-private",
+                             "--credential", "client_id=sim-cw-client-id",
+                             "--layout", "contacts=" + std::to_string(Layout("People")),
+                             "--layout", "locations=" + std::to_string(Layout("Locations")),
+                             "--layout", "configurations=" + std::to_string(Layout("Configurations")),
+                             "--option", "match_on_serial", "--interval", "60"});
+  ASSERT_EQ(add.exit_code, 0) << add.err << add.out;
+  EXPECT_NE(add.out.find("created"), std::string::npos) << add.out;
+  EXPECT_EQ(add.out.find("sim-cw-private"), std::string::npos) << "secrets are never printed: " << add.out;
+  std::string id = add.out.substr(add.out.find("integration ") + 12);
+  id = id.substr(0, id.find(' '));
+  auto bad = cairn_->RunCli({"integration", "add", "--slug", "cw_manage", "--credential", "site=https://x.example"});
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.err.find("credentials.site remove \"https://\""), std::string::npos) << bad.err;
+
+  auto list = cairn_->RunCli({"integration", "list"});
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_NE(list.out.find("CLI ConnectWise"), std::string::npos) << list.out;
+  EXPECT_NE(list.out.find("never run"), std::string::npos) << list.out;
+
+  auto test = cairn_->RunCli({"integration", "test", id, "--ca-file", ca_});
+  EXPECT_EQ(test.exit_code, 0) << test.err << test.out;
+  EXPECT_EQ(test.out, "Connection successful\n");
+  auto untrusted = cairn_->RunCli({"integration", "test", id});
+  EXPECT_NE(untrusted.exit_code, 0);
+  EXPECT_NE(untrusted.out.find("--ca-file"), std::string::npos) << untrusted.out;
+
+  auto run = cairn_->RunCli({"sync", "run", "--integration", id, "--ca-file", ca_});
+  EXPECT_EQ(run.exit_code, 0) << run.err << run.out;
+  EXPECT_NE(run.out.find("succeeded"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("companies: created 5"), std::string::npos) << run.out;
+  auto status = cairn_->RunCli({"sync", "status", "--integration", id});
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_NE(status.out.find("succeeded"), std::string::npos) << status.out;
+}
+
 }  // namespace
 }  // namespace cairn::tests

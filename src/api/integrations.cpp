@@ -4,6 +4,8 @@
 // options, the schedule and the enabled flag. Administrators only, reads included.
 #include <set>
 
+#include "api/integrations.h"
+
 #include "api/crud.h"
 #include "connectors/catalog.h"
 #include "connectors/connection.h"
@@ -33,20 +35,20 @@ json::array ParseArray(const std::string& text) {
   return !ec && v.is_array() ? v.as_array() : json::array{};
 }
 
-json::object OpenCredentials(const Ctx& ctx, const Integration& i) {
+json::object OpenCredentials(const Cipher& cipher, const Integration& i) {
   if (i.credentials_enc.empty()) return {};
-  auto plain = ctx.cipher.Open(i.credentials_enc);
+  auto plain = cipher.Open(i.credentials_enc);
   return plain.ok() ? ParseObject(*plain) : json::object{};
 }
 
-void ApplyCredentials(const Ctx& ctx, const VendorInfo& vendor, const json::value& given,
+void ApplyCredentials(const Cipher& cipher, const VendorInfo& vendor, const json::value& given,
                       Integration& row, std::vector<std::string>& errors) {
   if (!given.is_object()) {
     errors.push_back("credentials must be an object");
     return;
   }
   // Omitted fields keep their stored value, so a secret need not be re-entered to change a host.
-  json::object creds = OpenCredentials(ctx, row);
+  json::object creds = OpenCredentials(cipher, row);
   for (const auto& [k, v] : given.as_object()) {
     std::string key(k);
     const CredentialField* field = nullptr;
@@ -85,7 +87,7 @@ void ApplyCredentials(const Ctx& ctx, const VendorInfo& vendor, const json::valu
     if (f.kind == CredentialField::Kind::kUrl) bad = connectors::CheckUrl(value, f.example);
     if (bad) errors.push_back(name + " " + *bad);
   }
-  row.credentials_enc = ctx.cipher.Seal(json::serialize(creds));
+  row.credentials_enc = cipher.Seal(json::serialize(creds));
 }
 
 void ApplyLayouts(store::Tx& tx, const VendorInfo& vendor, const json::value* given, Integration& row,
@@ -130,7 +132,9 @@ void ApplyLayouts(store::Tx& tx, const VendorInfo& vendor, const json::value* gi
   row.default_layouts = json::serialize(layouts);
 }
 
-Status Apply(store::Tx& tx, const Ctx& ctx, const json::object& body, Integration& row, bool creating,
+}  // namespace
+
+Status ApplyIntegration(store::Tx& tx, const Cipher& cipher, const json::object& body, Integration& row, bool creating,
              std::vector<std::string>& errors) {
   static const std::set<std::string_view> kFields = {"slug", "name", "credentials", "default_layouts",
                                                      "skip_types", "options", "interval_minutes", "enabled"};
@@ -158,8 +162,8 @@ Status Apply(store::Tx& tx, const Ctx& ctx, const json::object& body, Integratio
   if (row.name.empty()) row.name = std::string(vendor->display_name);
   if (row.name.size() > 255) errors.push_back("name is too long (at most 255 characters)");
 
-  if (const auto* v = body.if_contains("credentials")) ApplyCredentials(ctx, *vendor, *v, row, errors);
-  else if (creating) ApplyCredentials(ctx, *vendor, json::object{}, row, errors);
+  if (const auto* v = body.if_contains("credentials")) ApplyCredentials(cipher, *vendor, *v, row, errors);
+  else if (creating) ApplyCredentials(cipher, *vendor, json::object{}, row, errors);
 
   ApplyLayouts(tx, *vendor, body.if_contains("default_layouts"), row, errors);
 
@@ -227,14 +231,14 @@ Status Apply(store::Tx& tx, const Ctx& ctx, const json::object& body, Integratio
   return Status::Ok();
 }
 
-json::object Render(store::Tx&, const Ctx& ctx, const Integration& i) {
+json::object RenderIntegration(const Cipher& cipher, const Integration& i) {
   json::object o;
   o["id"] = i.id;
   o["slug"] = i.slug;
   const VendorInfo* vendor = connectors::FindVendor(i.slug);
   o["vendor"] = vendor ? std::string(vendor->display_name) : i.slug;
   o["name"] = i.name;
-  json::object stored = OpenCredentials(ctx, i);
+  json::object stored = OpenCredentials(cipher, i);
   json::object shown;
   if (vendor) {
     for (const auto& f : vendor->credentials) {
@@ -255,6 +259,18 @@ json::object Render(store::Tx&, const Ctx& ctx, const Integration& i) {
   o["updated_at"] = row["updated_at"];
   return o;
 }
+
+json::object CredentialsOf(const Cipher& cipher, const Integration& i) { return OpenCredentials(cipher, i); }
+
+namespace {
+
+Status Apply(store::Tx& tx, const Ctx& ctx, const json::object& body, Integration& row, bool creating,
+             std::vector<std::string>& errors) {
+  return ApplyIntegration(tx, ctx.cipher, body, row, creating, errors);
+}
+
+json::object Render(store::Tx&, const Ctx& ctx, const Integration& i) { return RenderIntegration(ctx.cipher, i); }
+
 
 }  // namespace
 
@@ -308,7 +324,7 @@ void AddIntegrationRoutes(Routes& r) {
                  options.ca_file = ctx.options.vendor_ca_file;
                  options.max_attempts = 2;
                  options.timeout = std::chrono::seconds(15);
-                 auto result = connectors::CheckConnection(row->slug, OpenCredentials(ctx, *row), options);
+                 auto result = connectors::CheckConnection(row->slug, OpenCredentials(ctx.cipher, *row), options);
                  return JsonResponse(200, json::object{{"ok", result.ok}, {"message", result.message}});
                }});
 }

@@ -15,6 +15,7 @@
 
 #include "api/api.h"
 #include "app/setup.h"
+#include "app/sync_cli.h"
 #include "core/cidr.h"
 #include "core/clock.h"
 #include "core/crypto.h"
@@ -193,6 +194,41 @@ int Main(int argc, char** argv) {
   int64_t revoke_id = 0;
   key_revoke->add_option("id", revoke_id, "the key's id (from apikey list)")->required();
 
+  // The integration workflow (issue 4).
+  auto* integration = app.add_subcommand("integration", "manage vendor integrations");
+  integration->require_subcommand(1);
+  auto* integration_add = integration->add_subcommand("add", "add an integration");
+  add_common(integration_add);
+  IntegrationFlags iflags;
+  integration_add->add_option("--slug", iflags.slug, "cw_manage|halo|syncro|pulseway_rmm")->required();
+  integration_add->add_option("--name", iflags.name, "a name (default: the vendor's)");
+  integration_add->add_option("--credential", iflags.credentials, "KEY=VALUE, e.g. site=api-na.myconnectwise.net (repeatable)");
+  integration_add->add_option("--layout", iflags.layouts, "KIND=LAYOUT_ID, the default layout of a kind (repeatable)");
+  integration_add->add_option("--option", iflags.options, "an option, NAME or NAME=true|false (repeatable)");
+  integration_add->add_option("--skip-type", iflags.skip_types, "a vendor type to skip (repeatable)");
+  integration_add->add_option("--interval", iflags.interval_minutes, "minutes between scheduled runs (default 180)");
+  integration_add->add_flag("--disabled", iflags.disabled, "add it disabled (no scheduled runs)");
+  auto* integration_list = integration->add_subcommand("list", "list integrations and their last run");
+  add_common(integration_list);
+  auto* integration_test = integration->add_subcommand("test", "test an integration's connection");
+  add_common(integration_test);
+  int64_t integration_id = 0;
+  std::string cli_ca_file = EnvOr("CAIRN_CA_FILE", "");
+  integration_test->add_option("id", integration_id, "the integration's id")->required();
+  integration_test->add_option("--ca-file", cli_ca_file, "extra CA certificate (PEM) to trust (env CAIRN_CA_FILE)");
+  auto* sync_cmd = app.add_subcommand("sync", "run and inspect syncs");
+  sync_cmd->require_subcommand(1);
+  auto* sync_run = sync_cmd->add_subcommand("run", "run one sync of an integration here, and print its report");
+  add_common(sync_run);
+  bool sync_dry = false, sync_full = false;
+  sync_run->add_option("--integration", integration_id, "the integration's id")->required();
+  sync_run->add_flag("--dry-run", sync_dry, "report what would change, change nothing");
+  sync_run->add_flag("--full", sync_full, "enumerate everything (no change cursor)");
+  sync_run->add_option("--ca-file", cli_ca_file, "extra CA certificate (PEM) to trust (env CAIRN_CA_FILE)");
+  auto* sync_status = sync_cmd->add_subcommand("status", "the last runs");
+  add_common(sync_status);
+  sync_status->add_option("--integration", integration_id, "only this integration's runs");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -250,6 +286,11 @@ int Main(int argc, char** argv) {
     std::cout << *keys;
     return 0;
   }
+  if (integration_add->parsed()) return IntegrationAdd(store, *env->cipher, iflags);
+  if (integration_list->parsed()) return IntegrationList(store);
+  if (integration_test->parsed()) return IntegrationTest(store, *env->cipher, integration_id, cli_ca_file);
+  if (sync_run->parsed()) return RunSync(store, *env->cipher, integration_id, sync_dry, sync_full, cli_ca_file);
+  if (sync_status->parsed()) return ShowSyncStatus(store, integration_id);
   if (key_revoke->parsed()) {
     auto st = RevokeApiKey(store, revoke_id);
     if (!st.ok()) return Fail(st);

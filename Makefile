@@ -51,7 +51,8 @@ bench-sims: deps build-all
 
 # The sync engine at issue 4's size against the ConnectWise simulator (bench/sync.sh).
 bench-sync: deps build-all
-	@bench/sync.sh $(BUILD)
+	@VENDOR=connectwise bench/sync.sh $(BUILD)
+	@VENDOR=halo bench/sync.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD)

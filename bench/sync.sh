@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# `make bench-sync`: the sync engine against the ConnectWise simulator at issue 4's size: 2,000
+# `make bench-sync`: the sync engine against the ConnectWise (or, VENDOR=halo, Halo) simulator at issue 4's size: 2,000
 # companies, 40,000 contacts, 4,000 sites, 200,000 configurations, 2,000 agreements. Measures the
 # initial import (records/s), Cairn's peak resident memory, and a no-change re-sync's time as a
 # share of the import. Prints a report (also build/bench-sync/report.txt) for bench/RESULTS.md.
-#   COMPANIES=2000 CONTACTS=20 SITES=2 DEVICES=100 AGREEMENTS=1 bench/sync.sh build
+#   VENDOR=connectwise|halo COMPANIES=2000 CONTACTS=20 SITES=2 DEVICES=100 AGREEMENTS=1 bench/sync.sh build
 set -euo pipefail
 BUILD=${1:-build}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-OUT="$ROOT/$BUILD/bench-sync"
+VENDOR=${VENDOR:-connectwise}
+OUT="$ROOT/$BUILD/bench-sync-$VENDOR"
 COMPANIES=${COMPANIES:-2000}
 CONTACTS=${CONTACTS:-20}
 SITES=${SITES:-2}
@@ -26,7 +27,7 @@ wait_for() {
   echo "did not start: $1" >&2; return 1
 }
 
-"$ROOT/$BUILD/cairn-sim" --vendor connectwise --listen 127.0.0.1:0 --seed 1 --tls-dir "$OUT/tls" \
+"$ROOT/$BUILD/cairn-sim" --vendor "$VENDOR" --listen 127.0.0.1:0 --seed 1 --tls-dir "$OUT/tls" \
   --companies "$COMPANIES" --contacts-per-company "$CONTACTS" --sites-per-company "$SITES" \
   --devices-per-company "$DEVICES" --agreements-per-company "$AGREEMENTS" --inactive-share 0.05 \
   --threads 2 > "$OUT/sim.out" 2> "$OUT/sim.log" &
@@ -42,7 +43,12 @@ api() { curl -sS -X "$1" -H "x-api-key: $KEY" -H "Content-Type: application/json
 first_id() { grep -o '"id":[0-9]*' | head -1 | cut -d: -f2; }
 layout() { api POST /api/v1/asset_layouts "{\"asset_layout\":{\"name\":\"$1\",\"icon\":\"fas fa-box\",\"fields\":[{\"label\":\"Serial Number\",\"field_type\":\"Text\"},{\"label\":\"Email\",\"field_type\":\"Text\"}]}}" | first_id; }
 HOST=${SIM_URL#https://}
-ID=$(api POST /api/v1/integrations "{\"integration\":{\"slug\":\"cw_manage\",\"credentials\":{\"site\":\"$HOST\",\"company\":\"cairnsim\",\"public_key\":\"sim-cw-public\",\"private_key\":\"sim-cw-private\",\"client_id\":\"sim-cw-client-id\"},\"default_layouts\":{\"contacts\":$(layout People),\"locations\":$(layout Locations),\"configurations\":$(layout Configurations)}}}" | first_id)
+if [ "$VENDOR" = halo ]; then
+  BODY="{\"integration\":{\"slug\":\"halo\",\"credentials\":{\"resource_server\":\"$SIM_URL/api\",\"tenant\":\"cairn-sim\",\"client_id\":\"sim-halo-client-id\",\"client_secret\":\"sim-halo-client-secret\"},\"default_layouts\":{\"users\":$(layout People),\"sites\":$(layout Sites),\"assets\":$(layout Assets)}}}"
+else
+  BODY="{\"integration\":{\"slug\":\"cw_manage\",\"credentials\":{\"site\":\"$HOST\",\"company\":\"cairnsim\",\"public_key\":\"sim-cw-public\",\"private_key\":\"sim-cw-private\",\"client_id\":\"sim-cw-client-id\"},\"default_layouts\":{\"contacts\":$(layout People),\"locations\":$(layout Locations),\"configurations\":$(layout Configurations)}}}"
+fi
+ID=$(api POST /api/v1/integrations "$BODY" | first_id)
 # run: starts a run and waits; prints "<seconds> <run json>".
 run() {
   local start end body run state
@@ -68,13 +74,13 @@ read -r FULL_S FULL_JSON < <(run '{"full":true}')
 SIM_RSS=$(awk '/VmHWM/ {printf "%d", $2 / 1024}' "/proc/${PIDS[0]}/status")
 
 report "Sync benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(free -g | awk '/Mem/ {print $2}') GiB, commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null); command: make bench-sync"
-report "ConnectWise simulator: $COMPANIES companies x ($CONTACTS contacts, $SITES sites, $DEVICES configurations, $AGREEMENTS agreements); SQLite"
+report "$VENDOR simulator: $COMPANIES companies x ($CONTACTS contacts, $SITES sites, $DEVICES configurations, $AGREEMENTS agreements); SQLite"
 report ""
 report "| what | figure |"
 report "|---|---|"
 report "| initial import (companies matched, everything created) | $created records in ${IMPORT_S} s = **$(awk -v n="$created" -v s="$IMPORT_S" 'BEGIN { printf "%d", n / s }') records/s** |"
 report "| Cairn peak resident memory after the import | **${RSS} MiB** |"
-report "| no-change re-sync (incremental, lastUpdated) | ${RESYNC_S} s = **$(awk -v a="$RESYNC_S" -v b="$IMPORT_S" 'BEGIN { printf "%.1f%%", 100 * a / b }')** of the import |"
+report "| no-change re-sync (incremental where the vendor has a cursor) | ${RESYNC_S} s = **$(awk -v a="$RESYNC_S" -v b="$IMPORT_S" 'BEGIN { printf "%.1f%%", 100 * a / b }')** of the import |"
 report "| no-change full re-sync (every record listed and compared) | ${FULL_S} s = $(awk -v a="$FULL_S" -v b="$IMPORT_S" 'BEGIN { printf "%.1f%%", 100 * a / b }') of the import |"
 report "| simulator peak resident memory | ${SIM_RSS} MiB |"
 report ""

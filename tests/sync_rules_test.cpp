@@ -7,11 +7,13 @@
 // scheduled runs fire and never overlap; every change is in the activity log under the
 // integration's name; Syncro and Pulseway imports reach the simulators' totals.
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -1161,6 +1163,170 @@ TEST_P(SyncRulesTest, HaloImportConvergesThroughExpiredTokens) {
   if (const auto* p = stats.as_object().at("by_path").as_object().if_contains("POST /auth/token"))
     for (const auto& [st, c] : p->as_object()) tokens += Int(c);
   EXPECT_GE(tokens, 3) << "tokens were not renewed: " << json::serialize(stats);
+  for (auto& s : sim_servers_) s.server->Stop();
+  sim_servers_.clear();
+}
+
+// HaloPSA knowledge-base push: the central articles and those of matched companies arrive in
+// Halo's KB in FAQ lists ("Cairn", "Cairn - <company>"); an edit updates the same Halo article,
+// an archive deactivates it, an unchanged re-run posts nothing, an unmatched company's article
+// never leaves Cairn.
+TEST_P(SyncRulesTest, HaloKbPushFilesArticlesInFaqLists) {
+  sims::halo::HaloSimOptions o;
+  o.fleet.seed = 11;
+  o.fleet.companies = 2;
+  o.fleet.contacts_per_company = 1;
+  o.fleet.sites_per_company = 1;
+  o.fleet.devices_per_company = 1;
+  auto sim = std::make_unique<sims::halo::HaloSim>(o);
+  auto served = Serve([&sim](http::Request& r) { return sim->Handle(r); });
+  ASSERT_TRUE(served.server);
+  std::string host = served.host;
+  sim_servers_.push_back(std::move(served));
+  cairn_ = StartCairn();
+  ASSERT_TRUE(cairn_);
+  auto r = Call("POST", "/api/v1/integrations",
+                json::object{{"integration", json::object{{"slug", "halo"},
+                                                          {"credentials", json::object{{"resource_server", "https://" + host + "/api"},
+                                                                                       {"tenant", "cairn-sim"},
+                                                                                       {"client_id", "sim-halo-client-id"},
+                                                                                       {"client_secret", "sim-halo-client-secret"}}},
+                                                          {"default_layouts", json::object{{"users", Layout(*cairn_, "People")},
+                                                                                           {"sites", Layout(*cairn_, "Sites")},
+                                                                                           {"assets", Layout(*cairn_, "Devices")}}},
+                                                          {"options", json::object{{"push_knowledge_base", true}}}}}});
+  ASSERT_EQ(r.status, 200) << r.Describe();
+  int64_t integration = Int(r.At("integration", "id"));
+  auto article = [&](const std::string& name, const std::string& content, std::optional<int64_t> company) {
+    json::object a{{"name", name}, {"content", content}};
+    if (company) a["company_id"] = *company;
+    auto made = Call("POST", "/api/v1/articles", json::object{{"article", a}});
+    EXPECT_EQ(made.status, 200) << made.Describe();
+    return Int(made.At("article", "id"));
+  };
+  std::string central1 = Unique("KB Central One"), central2 = Unique("KB Central Two");
+  int64_t a1 = article(central1, "<p>First version</p>", std::nullopt);
+  int64_t a2 = article(central2, "<p>Two</p>", std::nullopt);
+  // A company of Cairn's own, never matched in Halo: its article stays home.
+  auto other = Call("POST", "/api/v1/companies", json::object{{"company", json::object{{"name", Unique("KB Unmatched Co")}}}});
+  ASSERT_EQ(other.status, 200) << other.Describe();
+  std::string unmatched = Unique("KB Unmatched Article");
+  article(unmatched, "<p>private</p>", Int(other.At("company", "id")));
+
+  auto import = Import(integration);
+  ASSERT_EQ(Str(import.at("state")), "succeeded") << Dump(import);
+  EXPECT_EQ(Count(import, "kb_articles", "created"), 2) << Dump(import);
+
+  // A matched company's article arrives on the next run, in that company's list.
+  auto matched = CompanyOf(100);
+  ASSERT_TRUE(matched.is_object());
+  std::string company_name = Str(matched.at("name"));
+  std::string company_article = Unique("KB Company Article");
+  article(company_article, "<p>for the client</p>", Int(matched.at("id")));
+  auto second = Sync(integration);
+  ASSERT_EQ(Str(second.at("state")), "succeeded") << Dump(second);
+  EXPECT_EQ(Count(second, "kb_articles", "created"), 1) << Dump(second);
+  EXPECT_EQ(Count(second, "kb_articles", "unchanged"), 2) << Dump(second);
+
+  // What Halo holds, read with a token of its own.
+  http::Client client(http::ClientOptions{.ca_file = ca_});
+  auto token = client.Send({.method = "POST", .url = "https://" + host + "/auth/token?tenant=cairn-sim",
+                            .headers = {{"Content-Type", "application/x-www-form-urlencoded"}},
+                            .body = "grant_type=client_credentials&client_id=sim-halo-client-id&client_secret=sim-halo-"
+                                    "client-secret&scope=all"});
+  ASSERT_TRUE(token.ok() && token->status == 200) << (token.ok() ? token->body : token.status().ToString());
+  std::string bearer = "Bearer " + Str(json::parse(token->body).at("access_token"));
+  auto halo = [&](const std::string& path) {
+    auto g = client.Send({.method = "GET", .url = "https://" + host + "/api" + path, .headers = {{"Authorization", bearer}}});
+    EXPECT_TRUE(g.ok() && g->status == 200) << (g.ok() ? g->body : g.status().ToString());
+    return g.ok() ? json::parse(g->body) : json::value();
+  };
+  std::map<std::string, int64_t> list_ids;  // name -> id
+  auto faq_lists = halo("/FAQLists");
+  ASSERT_TRUE(faq_lists.is_array()) << json::serialize(faq_lists);
+  for (const auto& l : faq_lists.as_array()) list_ids[Str(l.at("name"))] = Int(l.at("id"));
+  ASSERT_TRUE(list_ids.contains("Cairn")) << json::serialize(halo("/FAQLists"));
+  ASSERT_TRUE(list_ids.contains("Cairn - " + company_name)) << json::serialize(halo("/FAQLists"));
+  struct HaloArticle {
+    int64_t id = 0, list = 0;
+    bool inactive = false;
+    std::string description;
+  };
+  auto articles = [&] {
+    std::map<std::string, HaloArticle> out;  // by name
+    auto all = halo("/KBArticle?includeinactive=true&includeactive=true&pageinate=true&page_size=100&page_no=1");
+    for (const auto& a : Arr(all.at("articles"))) {
+      HaloArticle h{Int(a.at("id")), 0, a.at("inactive").as_bool(), Str(a.at("description"))};
+      const auto& filed = a.at("faqlists").as_array();
+      if (!filed.empty()) h.list = Int(filed[0].at("id"));
+      out[Str(a.at("name"))] = h;
+    }
+    return out;
+  };
+  auto at_halo = articles();
+  EXPECT_EQ(at_halo.size(), 3u);
+  ASSERT_TRUE(at_halo.contains(central1) && at_halo.contains(central2) && at_halo.contains(company_article))
+      << json::serialize(halo("/KBArticle?includeinactive=true"));
+  EXPECT_EQ(at_halo[central1].list, list_ids["Cairn"]);
+  EXPECT_EQ(at_halo[central2].list, list_ids["Cairn"]);
+  EXPECT_EQ(at_halo[company_article].list, list_ids["Cairn - " + company_name]);
+  EXPECT_EQ(at_halo[central1].description, "<p>First version</p>");
+  EXPECT_FALSE(at_halo.contains(unmatched));
+
+  // POSTs the simulator answered on /api/KBArticle.
+  auto kb_posts = [&] {
+    auto stats = json::parse(Control(ca_, host, "GET", "/_sim/stats").body);
+    int64_t n = 0;
+    for (const auto& [path, statuses] : stats.as_object().at("by_path").as_object()) {
+      std::string p = path;
+      std::transform(p.begin(), p.end(), p.begin(), [](unsigned char c) { return std::tolower(c); });
+      if (p.rfind("post ", 0) == 0 && p.find("kbarticle") != std::string::npos)
+        for (const auto& [st, c] : statuses.as_object()) n += Int(c);
+    }
+    return n;
+  };
+  // An edit updates the same Halo article.
+  auto edit = Call("PUT", "/api/v1/articles/" + std::to_string(a1),
+                   json::object{{"article", json::object{{"content", "<p>Second version</p>"}}}});
+  ASSERT_EQ(edit.status, 200) << edit.Describe();
+  // A dry run only reports it.
+  int64_t before_dry = kb_posts();
+  auto dry = Sync(integration, json::object{{"dry_run", true}});
+  ASSERT_EQ(Str(dry.at("state")), "succeeded") << Dump(dry);
+  EXPECT_EQ(Count(dry, "kb_articles", "updated"), 1) << Dump(dry);
+  EXPECT_EQ(kb_posts(), before_dry) << "a dry run posted to /api/KBArticle";
+  EXPECT_EQ(articles()[central1].description, "<p>First version</p>");
+  auto third = Sync(integration);
+  ASSERT_EQ(Str(third.at("state")), "succeeded") << Dump(third);
+  EXPECT_EQ(Count(third, "kb_articles", "updated"), 1) << Dump(third);
+  auto after_edit = articles();
+  EXPECT_EQ(after_edit[central1].id, at_halo[central1].id);
+  EXPECT_EQ(after_edit[central1].description, "<p>Second version</p>");
+  EXPECT_EQ(after_edit.size(), 3u);
+
+  // An archive deactivates it at Halo (never deletes).
+  auto archive = Call("PUT", "/api/v1/articles/" + std::to_string(a2) + "/archive");
+  ASSERT_EQ(archive.status, 200) << archive.Describe();
+  auto fourth = Sync(integration);
+  ASSERT_EQ(Str(fourth.at("state")), "succeeded") << Dump(fourth);
+  EXPECT_EQ(Count(fourth, "kb_articles", "archived"), 1) << Dump(fourth);
+  auto after_archive = articles();
+  ASSERT_TRUE(after_archive.contains(central2));
+  EXPECT_EQ(after_archive[central2].id, at_halo[central2].id);
+  EXPECT_TRUE(after_archive[central2].inactive);
+  EXPECT_FALSE(after_archive[central1].inactive);
+
+  // Nothing changed: nothing is posted.
+  int64_t posts = kb_posts();
+  EXPECT_GE(posts, 5);
+  auto fifth = Sync(integration);
+  ASSERT_EQ(Str(fifth.at("state")), "succeeded") << Dump(fifth);
+  EXPECT_EQ(kb_posts(), posts) << "an unchanged re-run posted to /api/KBArticle";
+  EXPECT_EQ(Count(fifth, "kb_articles", "unchanged"), 3) << Dump(fifth);
+  EXPECT_EQ(Count(fifth, "kb_articles", "created") + Count(fifth, "kb_articles", "updated") +
+                Count(fifth, "kb_articles", "archived"),
+            0)
+      << Dump(fifth);
   for (auto& s : sim_servers_) s.server->Stop();
   sim_servers_.clear();
 }

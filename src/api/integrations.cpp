@@ -308,6 +308,9 @@ void AddIntegrationRoutes(Routes& r) {
       CAIRN_RETURN_IF_ERROR(tx.Repo<SyncChange>().DeleteWhere(store::Query().WhereIn("run_id", run_ids)).status());
     CAIRN_RETURN_IF_ERROR(tx.Repo<SyncRun>().DeleteWhere(by_integration).status());
     CAIRN_RETURN_IF_ERROR(tx.Repo<SyncLink>().DeleteWhere(by_integration).status());
+    CAIRN_RETURN_IF_ERROR(tx.Repo<KbLink>().DeleteWhere(by_integration).status());
+    CAIRN_RETURN_IF_ERROR(tx.Repo<SortRule>().DeleteWhere(by_integration).status());
+    CAIRN_RETURN_IF_ERROR(tx.Repo<ConnectedField>().DeleteWhere(by_integration).status());
     return tx.Repo<Matcher>().DeleteWhere(by_integration).status();
   };
   Crud<Integration>::AddRoutes(r, spec);

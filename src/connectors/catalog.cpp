@@ -39,7 +39,7 @@ const std::vector<VendorInfo>& Vendors() {
         {"client_id", K::kText, true, ""},
         {"client_secret", K::kSecret, true, ""}},
        {"users", "sites", "assets"},
-       {"auto_update_names", "do_not_update_company_details", "do_not_match_on_serial"}},
+       {"auto_update_names", "do_not_update_company_details", "do_not_match_on_serial", "push_knowledge_base"}},
       {"syncro",
        "Syncro",
        {{"domain", K::kHost, true, "yourcompany.syncromsp.com"}, {"api_key", K::kSecret, true, ""}},

@@ -249,6 +249,16 @@ const TableSchema<SyncChange>& SyncChange::Schema() {
   return s;
 }
 
+const TableSchema<KbLink>& KbLink::Schema() {
+  using T = KbLink;
+  static const TableSchema<T> s{
+      "kb_links", "KbLink",
+      {Id<T>(), C("integration_id", kI, &T::integration_id, false), C("article_id", kI, &T::article_id, false),
+       C("halo_id", kI, &T::halo_id, false), C("faqlist_id", kI, &T::faqlist_id, false),
+       C("hash", kT, &T::hash, false), C("inactive", kB, &T::inactive, false), Created<T>(), Updated<T>()}};
+  return s;
+}
+
 const TableSchema<SortRule>& SortRule::Schema() {
   using T = SortRule;
   static const TableSchema<T> s{

@@ -300,6 +300,21 @@ struct SyncLink {
   static const TableSchema<SyncLink>& Schema();
 };
 
+// One Cairn article pushed into an integration's vendor knowledge base (HaloPSA's KB): the Halo
+// ids to update it by, and a hash of what was pushed last, so that unchanged articles are not sent.
+struct KbLink {
+  int64_t id = 0;
+  int64_t integration_id = 0;
+  int64_t article_id = 0;
+  int64_t halo_id = 0;      // the KBArticle id at Halo
+  int64_t faqlist_id = 0;   // the FAQ list it was filed in
+  std::string hash;         // of what was pushed last
+  bool inactive = false;    // pushed as inactive (archived, or no longer chosen)
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+  static const TableSchema<KbLink>& Schema();
+};
+
 // Where an integration puts records of one vendor type (instead of the kind's default layout).
 struct SortRule {
   int64_t id = 0;

@@ -358,6 +358,7 @@ template class Repository<Matcher>;
 template class Repository<SyncLink>;
 template class Repository<SyncChange>;
 template class Repository<SortRule>;
+template class Repository<KbLink>;
 template class Repository<ConnectedField>;
 template class Repository<ActivityLog>;
 

@@ -9,6 +9,7 @@
 #include <unordered_set>
 
 #include "core/text.h"
+#include "sync/kb_push.h"
 #include "sync/names.h"
 
 namespace cairn::sync {
@@ -157,6 +158,9 @@ class RunExec {
           auto ks = Kind(kind);
           if (!ks.ok()) st = ks;  // the other kinds still sync; the run fails at the end
         }
+        // HaloPSA only: Cairn's knowledge base pushed into Halo's (kb_push.h).
+        if (integration_.slug == "halo" && Option(options_, "push_knowledge_base"))
+          if (auto ks = PushKnowledgeBase(); !ks.ok()) st = ks;
       }
     } catch (const Stopped&) {
       return stop_all_ ? "queued" : "stopped";
@@ -298,6 +302,21 @@ class RunExec {
     l.details = json::serialize(details);
     l.app_type = "sync";
     return l;
+  }
+
+  Status PushKnowledgeBase() {
+    const std::string kind = "kb_articles";
+    counts_.Touch(kind);
+    auto writer = HaloKbWriterFor(*connector_);
+    if (!writer) {
+      Error(kind, "", "the knowledge-base push needs the HaloPSA connector");
+      return Status::Internal("the knowledge-base push needs the HaloPSA connector");
+    }
+    auto pushed = sync::PushKnowledgeBase(store_, integration_, run_.id, run_.dry_run, *writer);
+    for (const auto& [action, n] : pushed.counts) counts_.Add(kind, action, n);
+    for (const auto& e : pushed.errors) Error(kind, "", e);
+    Checkpoint(kind);
+    return pushed.failed ? Status::Unavailable("the knowledge-base push failed") : Status::Ok();
   }
 
   // ---- companies ------------------------------------------------------------------------------

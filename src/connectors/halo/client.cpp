@@ -106,6 +106,30 @@ Result<json::value> Client::Get(std::string_view path_and_query, std::string_vie
   return Status::Unauthorized("HaloPSA: " + what + " refused two tokens in a row");
 }
 
+Result<json::value> Client::Post(std::string_view path, const json::value& body, std::string_view forbidden_hint) {
+  std::string what = "POST /api" + std::string(path.substr(0, path.find('?')));
+  std::string text = json::serialize(body);
+  for (int round = 0; round < 2; ++round) {
+    if (auto st = Authenticate(); !st.ok()) return st;
+    http::ClientRequest req;
+    req.method = "POST";
+    req.url = c_.resource_server + std::string(path);
+    req.headers = {{"Authorization", "Bearer " + token_},
+                   {"Accept", "application/json"},
+                   {"Content-Type", "application/json"}};
+    req.body = text;
+    auto v = SendForJson(http_, req, what,
+                         {"HaloPSA refused a fresh token: check the application's permissions", forbidden_hint,
+                          "HaloPSA is rate limiting Cairn; the next run will carry on"});
+    if (!v.ok() && v.status().code() == Code::kUnauthorized && round == 0) {
+      token_.clear();  // expired or revoked early: one fresh token, once
+      continue;
+    }
+    return v;
+  }
+  return Status::Unauthorized("HaloPSA: " + what + " refused two tokens in a row");
+}
+
 Status Client::Check() {
   if (auto st = Authenticate(); !st.ok()) return st;
   if (auto r = Get("/Client?count=1",

@@ -33,6 +33,10 @@ class Client {
   // GET {resource_server}{path}: the JSON of a 2xx answer, or an error naming the call, the status
   // and the fix (`forbidden_hint` says what a 403 means).
   Result<boost::json::value> Get(std::string_view path_and_query, std::string_view forbidden_hint = "");
+  // POST {resource_server}{path} with `body` as JSON (Halo's writes are upserts of a JSON array,
+  // reference B3): the JSON of a 2xx answer, errors as Get's. Retried as every call is (429, 5xx).
+  Result<boost::json::value> Post(std::string_view path, const boost::json::value& body,
+                                  std::string_view forbidden_hint = "");
   // The connection test: token, then read access to clients and assets.
   Status Check();
 

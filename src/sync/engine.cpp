@@ -487,7 +487,13 @@ class RunExec {
       lq.Where("integration_id", store::Op::kEq, integration_.id).Where("kind", store::Op::kEq, kind);
       auto ls = tx.Repo<SyncLink>().List(lq);
       if (!ls.ok()) return ls.status();
-      for (auto& l : *ls) links.emplace(l.sync_id, std::move(l));
+      for (auto& l : *ls) {
+        // The card is the bulk of a link and only an update needs the old one (Apply reads it
+        // again then): the diff keeps the hash.
+        l.card.clear();
+        l.card.shrink_to_fit();
+        links.emplace(l.sync_id, std::move(l));
+      }
       std::set<int64_t> layouts;
       if (k.default_layout) {
         layouts.insert(*k.default_layout);
@@ -571,10 +577,10 @@ class RunExec {
         note("type", l.vendor_type, c.item.type);
         note("serial", l.serial, c.item.serial);
         if (l.active != c.item.active) note("active", l.active ? "true" : "false", c.item.active ? "true" : "false");
-        if (l.card != json::serialize(c.item.card)) c.changes["card"] = json::object{{"from", ParseObject(l.card)}, {"to", c.item.card}};
+        // (the card's own changes are added by Apply, which reads the stored card)
         if (!c.item.active && !l.archived_by_sync) c.action = "archived";
         else if (c.item.active && (l.archived_by_sync || l.gone)) c.action = "unarchived";
-        if (c.changes.empty() && c.action == "updated" && l.hash != hash) c.changes["details"] = json::object{{"from", ""}, {"to", "changed"}};
+        // (what else changed, the card included, is added by Apply, which reads the stored card)
         (void)rename;
         pending.push_back(std::move(c));
       }
@@ -678,6 +684,18 @@ class RunExec {
         report.record_type = c.link.id ? c.link.record_type : (layout ? "Asset" : "Company");
         report.record_id = c.link.record_id;
         SyncLink l = c.link;
+        if (c.link.id) {
+          // The card as stored (the diff kept only its hash): kept on a gone link, and its
+          // changes go in the report.
+          auto stored = tx.Repo<SyncLink>().Get(c.link.id);
+          if (stored.ok()) l.card = stored->card;
+          if (!c.gone) {
+            if (stored.ok() && stored->card != json::serialize(c.item.card))
+              c.changes["card"] = json::object{{"from", ParseObject(stored->card)}, {"to", c.item.card}};
+            if (c.changes.empty() && c.action == "updated")
+              c.changes["details"] = json::object{{"from", ""}, {"to", "changed"}};
+          }
+        }
         std::optional<int64_t> company;
         if (auto it = company_of.find(c.gone ? l.company_sync_id : c.item.company_vendor_id); it != company_of.end())
           company = it->second;

@@ -1327,6 +1327,29 @@ TEST_P(SyncRulesTest, HaloKbPushFilesArticlesInFaqLists) {
                 Count(fifth, "kb_articles", "archived"),
             0)
       << Dump(fifth);
+
+  // A create whose answer was lost (the article reached Halo, Cairn never learned its id): the
+  // next push adopts the article of that name in the list instead of making a duplicate.
+  std::string lost = Unique("KB Lost Create");
+  auto pre = client.Send({.method = "POST", .url = "https://" + host + "/api/KBArticle",
+                          .headers = {{"Authorization", bearer}, {"Content-Type", "application/json"}},
+                          .body = json::serialize(json::array{json::object{
+                              {"name", lost}, {"description", "<p>stale</p>"},
+                              {"faqlists", json::array{json::object{{"id", list_ids["Cairn"]}}}}}})});
+  ASSERT_TRUE(pre.ok() && pre->status / 100 == 2) << (pre.ok() ? pre->body : pre.status().ToString());
+  article(lost, "<p>fresh</p>", std::nullopt);
+  auto sixth = Sync(integration);
+  ASSERT_EQ(Str(sixth.at("state")), "succeeded") << Dump(sixth);
+  int64_t named = 0;
+  auto listed = halo("/KBArticle?includeinactive=true&includeactive=true&pageinate=true&page_size=100&page_no=1");
+  ASSERT_TRUE(listed.is_object() && listed.as_object().contains("articles")) << json::serialize(listed);
+  for (const auto& a : Arr(listed.at("articles")))
+    if (a.is_object() && a.as_object().contains("name") && Str(a.at("name")) == lost) {
+      ++named;
+      const auto* d = a.as_object().if_contains("description");
+      EXPECT_TRUE(d && d->is_string() && d->as_string() == "<p>fresh</p>") << json::serialize(a);
+    }
+  EXPECT_EQ(named, 1) << "a duplicate article was created at Halo";
   for (auto& s : sim_servers_) s.server->Stop();
   sim_servers_.clear();
 }

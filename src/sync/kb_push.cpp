@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "connectors/halo/connector.h"
+#include "http/message.h"
 
 namespace cairn::sync {
 namespace {
@@ -254,6 +255,26 @@ KbPushResult PushKnowledgeBase(store::Store& store, const Integration& integrati
       body["type"] = 0;
     }
     body["inactive"] = p.inactive;
+    if (!p.link && !p.list_name.empty()) {
+      // Before creating, adopt an article of that name already in the list: a create whose
+      // answer was lost (a 5xx after it saved, a crash before Cairn recorded the id) must not
+      // leave a duplicate at Halo.
+      auto found = halo.Get("/KBArticle?faqlists=" + std::to_string(list_id) + "&includeinactive=true&search=" +
+                            http::PercentEncode(p.name));
+      if (found.ok()) {
+        const json::value* items = found->is_array() ? &*found : nullptr;
+        if (!items && found->is_object()) items = found->as_object().if_contains("articles");
+        if (items && items->is_array())
+          for (const auto& a : items->as_array()) {
+            const auto* name = a.is_object() ? a.as_object().if_contains("name") : nullptr;
+            auto id = a.is_object() ? IdOf(a.as_object().if_contains("id")) : std::nullopt;
+            if (name && name->is_string() && name->as_string() == p.name && id) {
+              body["id"] = *id;
+              break;
+            }
+          }
+      }
+    }
     auto sent = halo.Post("/KBArticle", json::array{body});
     std::string action = p.action;
     if (!sent.ok() && p.link && !p.list_name.empty() &&

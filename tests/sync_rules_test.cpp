@@ -72,6 +72,20 @@ class SyncRulesTest : public ApiTest {
     return o;
   }
 
+  // Serves a simulator of another vendor over HTTPS; the fixture owns it, and TearDown stops its
+  // server before it goes. `host` receives its host:port.
+  template <class S, class O>
+  S* ServeSim(O options, std::string* host) {
+    auto sim = std::make_shared<S>(std::move(options));
+    S* raw = sim.get();
+    auto served = Serve([raw](http::Request& r) { return raw->Handle(r); });
+    if (!served.server) return nullptr;
+    *host = served.host;
+    other_sims_.push_back(std::move(sim));
+    sim_servers_.push_back(std::move(served));
+    return raw;
+  }
+
   SimServer Serve(std::function<http::Response(http::Request&)> handler) {
     http::ServerOptions so;
     so.port = 0;
@@ -278,6 +292,7 @@ class SyncRulesTest : public ApiTest {
   std::filesystem::path dir_;
   std::string cert_, key_, ca_;
   std::unique_ptr<Sim> sim_;
+  std::vector<std::shared_ptr<void>> other_sims_;  // declared first: destroyed after their servers
   std::vector<SimServer> sim_servers_;
   std::string host_;
   std::unique_ptr<CairnServer> cairn_;
@@ -777,11 +792,9 @@ TEST_P(SyncRulesTest, SyncroImportReachesTheSimulatorsTotals) {
   o.contacts_per_page = 5;
   o.assets_per_page = 5;
   o.rate_limit_per_minute = 0;
-  auto sim = std::make_unique<sims::syncro::SyncroSim>(o);
-  auto served = Serve([&sim](http::Request& r) { return sim->Handle(r); });
-  ASSERT_TRUE(served.server);
-  std::string host = served.host;
-  sim_servers_.push_back(std::move(served));
+  std::string host;
+  auto* sim = ServeSim<sims::syncro::SyncroSim>(o, &host);
+  ASSERT_TRUE(sim);
   cairn_ = StartCairn();
   ASSERT_TRUE(cairn_);
   auto r = Call("POST", "/api/v1/integrations",
@@ -802,8 +815,6 @@ TEST_P(SyncRulesTest, SyncroImportReachesTheSimulatorsTotals) {
   for (const char* kind : {"contacts", "assets"})
     for (const char* action : {"created", "updated", "archived", "unarchived", "failed"})
       EXPECT_EQ(Count(again, kind, action), 0) << kind << " " << action << ": " << Dump(again);
-  for (auto& s : sim_servers_) s.server->Stop();
-  sim_servers_.clear();
 }
 
 TEST_P(SyncRulesTest, PulsewayImportReachesTheSimulatorsTotals) {
@@ -811,11 +822,9 @@ TEST_P(SyncRulesTest, PulsewayImportReachesTheSimulatorsTotals) {
   o.fleet.seed = 6;
   o.fleet.companies = 4;
   o.fleet.devices_per_company = 6;
-  auto sim = std::make_unique<sims::pulseway::PulsewaySim>(o);
-  auto served = Serve([&sim](http::Request& r) { return sim->Handle(r); });
-  ASSERT_TRUE(served.server);
-  std::string host = served.host;
-  sim_servers_.push_back(std::move(served));
+  std::string host;
+  auto* sim = ServeSim<sims::pulseway::PulsewaySim>(o, &host);
+  ASSERT_TRUE(sim);
   cairn_ = StartCairn();
   ASSERT_TRUE(cairn_);
   auto r = Call("POST", "/api/v1/integrations",
@@ -835,8 +844,6 @@ TEST_P(SyncRulesTest, PulsewayImportReachesTheSimulatorsTotals) {
   ASSERT_EQ(Str(again.at("state")), "succeeded") << Dump(again);
   for (const char* action : {"created", "updated", "archived", "unarchived", "failed"})
     EXPECT_EQ(Count(again, "systems", action), 0) << action << ": " << Dump(again);
-  for (auto& s : sim_servers_) s.server->Stop();
-  sim_servers_.clear();
 }
 
 // Archived only after a complete enumeration: a full run whose configurations listing fails
@@ -952,11 +959,9 @@ TEST_P(SyncRulesTest, PulsewaySkipSystemsImportsNoSystems) {
   o.fleet.seed = 6;
   o.fleet.companies = 3;
   o.fleet.devices_per_company = 4;
-  auto sim = std::make_unique<sims::pulseway::PulsewaySim>(o);
-  auto served = Serve([&sim](http::Request& r) { return sim->Handle(r); });
-  ASSERT_TRUE(served.server);
-  std::string host = served.host;
-  sim_servers_.push_back(std::move(served));
+  std::string host;
+  auto* sim = ServeSim<sims::pulseway::PulsewaySim>(o, &host);
+  ASSERT_TRUE(sim);
   cairn_ = StartCairn();
   ASSERT_TRUE(cairn_);
   auto r = Call("POST", "/api/v1/integrations",
@@ -974,8 +979,6 @@ TEST_P(SyncRulesTest, PulsewaySkipSystemsImportsNoSystems) {
   EXPECT_EQ(TotalAssets(State(*cairn_)), 0);
   auto matchers = Call("GET", "/api/v1/matchers?integration_id=" + std::to_string(integration));
   EXPECT_EQ(static_cast<int64_t>(Arr(matchers.At("matchers")).size()), sim->tenant().View()->Total(RecordKind::kCompany));
-  for (auto& s : sim_servers_) s.server->Stop();
-  sim_servers_.clear();
 }
 
 // Keys, not names: one asset per vendor record even when the vendor's page-numbered listing
@@ -989,11 +992,9 @@ TEST_P(SyncRulesTest, ARecordListedTwiceInOneRunMakesOneAsset) {
   o.fleet.inactive_share = 0;
   o.assets_per_page = 8;  // page 1: the first customer's 6 assets and 2 of the second's
   o.rate_limit_per_minute = 0;
-  auto sim = std::make_unique<sims::syncro::SyncroSim>(o);
-  auto served = Serve([&sim](http::Request& r) { return sim->Handle(r); });
-  ASSERT_TRUE(served.server);
-  std::string host = served.host;
-  sim_servers_.push_back(std::move(served));
+  std::string host;
+  auto* sim = ServeSim<sims::syncro::SyncroSim>(o, &host);
+  ASSERT_TRUE(sim);
   cairn_ = StartCairn();
   ASSERT_TRUE(cairn_);
   auto r = Call("POST", "/api/v1/integrations",
@@ -1049,8 +1050,6 @@ TEST_P(SyncRulesTest, ARecordListedTwiceInOneRunMakesOneAsset) {
   EXPECT_EQ(Str(next.at("state")), "succeeded") << Dump(next);
   auto view = sim->tenant().View();
   EXPECT_EQ(TotalAssets(State(*cairn_)), view->Total(RecordKind::kContact) + view->Total(RecordKind::kDevice));
-  for (auto& s : sim_servers_) s.server->Stop();
-  sim_servers_.clear();
 }
 
 // Archived only after a complete enumeration: a record deleted at the vendor mid-run shifts a
@@ -1065,11 +1064,9 @@ TEST_P(SyncRulesTest, ARecordMissedByAShiftedPageIsNotArchived) {
   o.fleet.inactive_share = 0;
   o.assets_per_page = 8;
   o.rate_limit_per_minute = 0;
-  auto sim = std::make_unique<sims::syncro::SyncroSim>(o);
-  auto served = Serve([&sim](http::Request& r) { return sim->Handle(r); });
-  ASSERT_TRUE(served.server);
-  std::string host = served.host;
-  sim_servers_.push_back(std::move(served));
+  std::string host;
+  auto* sim = ServeSim<sims::syncro::SyncroSim>(o, &host);
+  ASSERT_TRUE(sim);
   cairn_ = StartCairn();
   ASSERT_TRUE(cairn_);
   auto r = Call("POST", "/api/v1/integrations",
@@ -1119,8 +1116,6 @@ TEST_P(SyncRulesTest, ARecordMissedByAShiftedPageIsNotArchived) {
   auto asset = Call("GET", "/api/v1/assets?id=" + std::to_string(Int(Arr(card.At("integrator_cards"))[0].at("record_id"))));
   EXPECT_FALSE(Archived(Arr(asset.At("assets"))[0]))
       << "asset " << shifted << " is still at the vendor but was archived as gone: " << Dump(full);
-  for (auto& s : sim_servers_) s.server->Stop();
-  sim_servers_.clear();
 }
 
 // Expired tokens are renewed and the run converges (HaloPSA: tokens that die after 1 s while
@@ -1132,11 +1127,9 @@ TEST_P(SyncRulesTest, HaloImportConvergesThroughExpiredTokens) {
   o.fleet.contacts_per_company = 2;
   o.fleet.sites_per_company = 1;
   o.fleet.devices_per_company = 4;
-  auto sim = std::make_unique<sims::halo::HaloSim>(o);
-  auto served = Serve([&sim](http::Request& r) { return sim->Handle(r); });
-  ASSERT_TRUE(served.server);
-  std::string host = served.host;
-  sim_servers_.push_back(std::move(served));
+  std::string host;
+  auto* sim = ServeSim<sims::halo::HaloSim>(o, &host);
+  ASSERT_TRUE(sim);
   cairn_ = StartCairn();
   ASSERT_TRUE(cairn_);
   auto r = Call("POST", "/api/v1/integrations",
@@ -1163,8 +1156,6 @@ TEST_P(SyncRulesTest, HaloImportConvergesThroughExpiredTokens) {
   if (const auto* p = stats.as_object().at("by_path").as_object().if_contains("POST /auth/token"))
     for (const auto& [st, c] : p->as_object()) tokens += Int(c);
   EXPECT_GE(tokens, 3) << "tokens were not renewed: " << json::serialize(stats);
-  for (auto& s : sim_servers_) s.server->Stop();
-  sim_servers_.clear();
 }
 
 // HaloPSA knowledge-base push: the central articles and those of matched companies arrive in
@@ -1178,11 +1169,9 @@ TEST_P(SyncRulesTest, HaloKbPushFilesArticlesInFaqLists) {
   o.fleet.contacts_per_company = 1;
   o.fleet.sites_per_company = 1;
   o.fleet.devices_per_company = 1;
-  auto sim = std::make_unique<sims::halo::HaloSim>(o);
-  auto served = Serve([&sim](http::Request& r) { return sim->Handle(r); });
-  ASSERT_TRUE(served.server);
-  std::string host = served.host;
-  sim_servers_.push_back(std::move(served));
+  std::string host;
+  auto* sim = ServeSim<sims::halo::HaloSim>(o, &host);
+  ASSERT_TRUE(sim);
   cairn_ = StartCairn();
   ASSERT_TRUE(cairn_);
   auto r = Call("POST", "/api/v1/integrations",
@@ -1350,8 +1339,6 @@ TEST_P(SyncRulesTest, HaloKbPushFilesArticlesInFaqLists) {
       EXPECT_TRUE(d && d->is_string() && d->as_string() == "<p>fresh</p>") << json::serialize(a);
     }
   EXPECT_EQ(named, 1) << "a duplicate article was created at Halo";
-  for (auto& s : sim_servers_) s.server->Stop();
-  sim_servers_.clear();
 }
 
 // The activity log entries a sync writes name the record's company, as the API's own do.

@@ -3,6 +3,7 @@
 # companies, 40,000 contacts, 4,000 sites, 200,000 configurations, 2,000 agreements. Measures the
 # initial import (records/s), Cairn's peak resident memory, and a no-change re-sync's time as a
 # share of the import. Prints a report (also build/bench-sync/report.txt) for bench/RESULTS.md.
+# PERF=/tmp/import.perf records a profile of the import (slows it; not for figures).
 #   VENDOR=connectwise|halo COMPANIES=2000 CONTACTS=20 SITES=2 DEVICES=100 AGREEMENTS=1 bench/sync.sh build
 set -euo pipefail
 BUILD=${1:-build}
@@ -66,7 +67,13 @@ run() {
 }
 run > /dev/null  # discovery
 api POST "/api/v1/integrations/$ID/match" '{"action":"create_all"}' > /dev/null
+# PERF=<file> records a profile of Cairn during the import (perf record, DWARF call graphs).
+if [ -n "${PERF:-}" ]; then
+  perf record -F "${PERF_HZ:-200}" --call-graph dwarf,16384 -p "$CAIRN_PID" -o "$PERF" 2> "$OUT/perf.log" &
+  PERF_PID=$!
+fi
 read -r IMPORT_S IMPORT_JSON < <(run)
+if [ -n "${PERF:-}" ]; then kill -INT "$PERF_PID"; wait "$PERF_PID" || true; fi
 RSS=$(awk '/VmHWM/ {printf "%d", $2 / 1024}' "/proc/$CAIRN_PID/status")
 created=$(printf %s "$IMPORT_JSON" | grep -o '"created":[0-9]*' | cut -d: -f2 | awk '{ s += $1 } END { print s }')
 read -r RESYNC_S RESYNC_JSON < <(run)

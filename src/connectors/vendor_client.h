@@ -9,6 +9,7 @@
 // A VendorClient is used by one thread at a time (it holds one http::Client).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -47,8 +48,10 @@ class VendorClient {
   // the vendor, the call and the cause, with a likely fix) when the transport failed every time.
   Result<http::ClientResponse> Send(const http::ClientRequest& request, std::string_view what);
 
-  int64_t requests() const { return requests_; }  // attempts sent, retries included
-  int64_t retries() const { return retries_; }
+  // Attempts sent, retries included; read from other threads while a listing runs (the engine
+  // lists on a thread of its own).
+  int64_t requests() const { return requests_.load(std::memory_order_relaxed); }
+  int64_t retries() const { return retries_.load(std::memory_order_relaxed); }
 
  private:
   std::chrono::milliseconds Backoff(int attempt);
@@ -56,8 +59,8 @@ class VendorClient {
   VendorClientOptions o_;
   std::unique_ptr<http::Client> http_;
   uint64_t rng_;
-  int64_t requests_ = 0;
-  int64_t retries_ = 0;
+  std::atomic<int64_t> requests_{0};
+  std::atomic<int64_t> retries_{0};
 };
 
 // What a 401, 403 or 429 most likely means for one vendor and call.

@@ -181,7 +181,7 @@ template <class T>
 Status Repository<T>::IndexForSearch(const T& row) {
   if constexpr (kIndexed<T>) {
     auto doc = DocFor(row);
-    return SearchIndex(conn_).Put(doc->kind, row.id, doc->company_id, doc->archived, doc->title,
+    return SearchIndex(conn_, search_).Put(doc->kind, row.id, doc->company_id, doc->archived, doc->title,
                                   doc->body);
   } else {
     (void)row;
@@ -271,7 +271,7 @@ Status Repository<T>::Delete(int64_t id) {
   if (!n.ok()) return n.status();
   if (*n == 0) return Status::NotFound(NotFoundMessage<T>());
   if constexpr (kIndexed<T>) {
-    CAIRN_RETURN_IF_ERROR(SearchIndex(conn_).Remove(T::Schema().model, id));
+    CAIRN_RETURN_IF_ERROR(SearchIndex(conn_, search_).Remove(T::Schema().model, id));
   }
   return Status::Ok();
 }
@@ -285,7 +285,7 @@ Result<int64_t> Repository<T>::DeleteWhere(const Query& q) {
     // Keep the index in step: collect the ids first.
     auto ids = List(Query{q.where});
     if (!ids.ok()) return ids.status();
-    for (const auto& r : *ids) CAIRN_RETURN_IF_ERROR(SearchIndex(conn_).Remove(T::Schema().model, r.id));
+    for (const auto& r : *ids) CAIRN_RETURN_IF_ERROR(SearchIndex(conn_, search_).Remove(T::Schema().model, r.id));
   }
   MarkWritten();
   return conn_.Execute(sql, params);
@@ -320,6 +320,41 @@ Result<std::vector<T>> Repository<T>::List(const Query& q) {
   std::vector<T> out;
   out.reserve(rows->size());
   for (auto& r : *rows) out.push_back(FromRow<T>(r));
+  return out;
+}
+
+template <class T>
+Result<std::vector<T>> Repository<T>::ListColumns(const Query& q, const std::vector<std::string>& columns) {
+  const auto& sch = T::Schema();
+  if (!sch.Find(q.order_by)) return Status::Invalid("cannot order by " + q.order_by);
+  std::vector<const Column<T>*> cols;
+  std::string sql = "SELECT ";
+  for (const auto& name : columns) {
+    const Column<T>* c = sch.Find(name);
+    if (!c) return Status::Invalid("unknown column " + name + " for " + std::string(sch.table));
+    sql += (cols.empty() ? "" : ", ") + std::string(c->name);
+    cols.push_back(c);
+  }
+  if (cols.empty()) return Status::Invalid("no columns to list");
+  sql += " FROM " + std::string(sch.table);
+  std::vector<Value> params;
+  CAIRN_RETURN_IF_ERROR(AppendWhere<T>(conn_.dialect(), q, sql, params));
+  sql += " ORDER BY " + q.order_by + (q.descending ? " DESC" : "");
+  if (q.order_by != "id") sql += q.descending ? ", id DESC" : ", id";
+  if (q.limit >= 0) {
+    sql += " LIMIT ? OFFSET ?";
+    params.push_back(q.limit);
+    params.push_back(q.offset);
+  }
+  auto rows = conn_.Query(sql, params);
+  if (!rows.ok()) return rows.status();
+  std::vector<T> out;
+  out.reserve(rows->size());
+  for (auto& r : *rows) {
+    T t{};
+    for (size_t i = 0; i < cols.size() && i < r.size(); ++i) SetValue(t, *cols[i], r[i]);
+    out.push_back(std::move(t));
+  }
   return out;
 }
 

@@ -24,6 +24,8 @@
 // (kind, record_id) with a generated tsvector and a GIN index.
 #include <algorithm>
 
+#include <boost/json.hpp>
+
 #include "core/text.h"
 #include "store/store.h"
 
@@ -128,6 +130,10 @@ Status SearchIndex::Put(std::string_view kind, int64_t id, std::optional<int64_t
   Value company = company_id ? Value(*company_id) : Value();
   if (conn_.dialect() == Dialect::kSqlite) {
     int64_t rowid = id * 4 + KindCode(kind);
+    if (pending_) {
+      pending_->Put(rowid, SearchPending::Doc{std::string(kind), company_id, title, IndexTerms(title), IndexTerms(body)});
+      return Status::Ok();
+    }
     Value del[] = {rowid};
     auto n = conn_.Execute("DELETE FROM search_fts WHERE rowid = ?", del);
     if (!n.ok()) return n.status();
@@ -150,6 +156,10 @@ Status SearchIndex::Put(std::string_view kind, int64_t id, std::optional<int64_t
 
 Status SearchIndex::Remove(std::string_view kind, int64_t id) {
   if (conn_.dialect() == Dialect::kSqlite) {
+    if (pending_) {
+      pending_->Put(id * 4 + KindCode(kind), std::nullopt);
+      return Status::Ok();
+    }
     Value p[] = {id * 4 + KindCode(kind)};
     auto n = conn_.Execute("DELETE FROM search_fts WHERE rowid = ?", p);
     return n.ok() ? Status::Ok() : n.status();
@@ -159,7 +169,34 @@ Status SearchIndex::Remove(std::string_view kind, int64_t id) {
   return n.ok() ? Status::Ok() : n.status();
 }
 
+Status SearchIndex::Flush() {
+  if (!pending_ || pending_->empty()) return Status::Ok();
+  auto docs = pending_->Take();
+  // Every touched document is deleted, then those that remain inserted: one statement each, the
+  // rows passed as JSON arrays (json_each), so FTS5 opens one savepoint for the lot.
+  boost::json::array rowids, rows;
+  for (auto& [rowid, doc] : docs) {
+    rowids.push_back(rowid);
+    if (!doc) continue;
+    boost::json::value company = doc->company_id ? boost::json::value(*doc->company_id) : boost::json::value(nullptr);
+    rows.push_back(boost::json::array{rowid, doc->title_terms, doc->body_terms, doc->kind, company, doc->title});
+  }
+  Value del[] = {boost::json::serialize(rowids)};
+  auto n = conn_.Execute("DELETE FROM search_fts WHERE rowid IN (SELECT value FROM json_each(?))", del);
+  if (!n.ok()) return n.status();
+  if (rows.empty()) return Status::Ok();
+  Value ins[] = {boost::json::serialize(rows)};
+  auto m = conn_.Execute(
+      "INSERT INTO search_fts (rowid, title, body, kind, company_id, name) "
+      "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), "
+      "json_extract(value, '$[3]'), json_extract(value, '$[4]'), json_extract(value, '$[5]') FROM json_each(?)",
+      ins);
+  return m.ok() ? Status::Ok() : m.status();
+}
+
 Result<std::vector<SearchHit>> SearchIndex::Search(const SearchQuery& q) {
+  // What this call wrote is found too.
+  CAIRN_RETURN_IF_ERROR(Flush());
   std::vector<SearchHit> hits;
   auto terms = QueryTerms(q.text);
   if (terms.empty() || q.limit <= 0) return hits;

@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "core/clock.h"
@@ -83,13 +84,36 @@ class WriteSet {
   std::vector<std::string_view> tables_;  // views of the schemas' static table names
 };
 
+// Search-index changes of one Read or Write call on SQLite, written together when the call ends
+// (before its commit) or before a search in the same call. FTS5 moves its pending terms into a new
+// segment whenever another statement of the transaction opens a savepoint, so documents written
+// one statement at a time between the records' own inserts would each cost a segment (and the
+// statement after each a flush); written together they cost two statements per call.
+class SearchPending {
+ public:
+  struct Doc {
+    std::string kind;
+    std::optional<int64_t> company_id;
+    std::string title;
+    std::string title_terms;
+    std::string body_terms;
+  };
+  // The document of `rowid` (none: removed) as the call leaves it.
+  void Put(int64_t rowid, std::optional<Doc> doc) { docs_[rowid] = std::move(doc); }
+  bool empty() const { return docs_.empty(); }
+  std::map<int64_t, std::optional<Doc>> Take() { return std::exchange(docs_, {}); }
+
+ private:
+  std::map<int64_t, std::optional<Doc>> docs_;
+};
+
 // CRUD over one record type T (a struct of core/model.h). Cheap to construct; bound to the
 // connection of the transaction it came from, so it must not outlive the Read/Write call.
 template <class T>
 class Repository {
  public:
-  Repository(Connection& conn, const Clock& clock, WriteSet* writes = nullptr)
-      : conn_(conn), clock_(clock), writes_(writes) {}
+  Repository(Connection& conn, const Clock& clock, WriteSet* writes = nullptr, SearchPending* search = nullptr)
+      : conn_(conn), clock_(clock), writes_(writes), search_(search) {}
 
   // NotFound "<Model> not found".
   Result<T> Get(int64_t id);
@@ -111,6 +135,9 @@ class Repository {
   // Deletes every row matching the query's conditions (limit/offset ignored); returns how many.
   Result<int64_t> DeleteWhere(const Query& q);
   Result<std::vector<T>> List(const Query& q);
+  // List reading only `columns` (the rest of each record stays default): for scans over many
+  // rows that need a few narrow columns. InvalidArgument for a column the schema does not have.
+  Result<std::vector<T>> ListColumns(const Query& q, const std::vector<std::string>& columns);
   Result<int64_t> Count(const Query& q);
   // The first row matching, or nullopt.
   Result<std::optional<T>> FindFirst(Query q);
@@ -123,6 +150,7 @@ class Repository {
   Connection& conn_;
   const Clock& clock_;
   WriteSet* writes_;
+  SearchPending* search_;
 };
 
 // The full-text index over companies, assets (name, serial, model, field values), articles
@@ -147,16 +175,21 @@ struct SearchQuery {
 
 class SearchIndex {
  public:
-  explicit SearchIndex(Connection& conn) : conn_(conn) {}
+  // With `pending` (SQLite only), Put and Remove are kept there until Flush.
+  explicit SearchIndex(Connection& conn, SearchPending* pending = nullptr)
+      : conn_(conn), pending_(conn.dialect() == Dialect::kSqlite ? pending : nullptr) {}
   // Best match first. An empty query answers an empty list.
   Result<std::vector<SearchHit>> Search(const SearchQuery& q);
   // Internal to the store: keeps the index in step with a record.
   Status Put(std::string_view kind, int64_t id, std::optional<int64_t> company_id, bool archived,
              const std::string& title, const std::string& body);
   Status Remove(std::string_view kind, int64_t id);
+  // Writes the pending changes (two statements); Store::Read and Write call it.
+  Status Flush();
 
  private:
   Connection& conn_;
+  SearchPending* pending_;
 };
 
 // The view of the store inside one Read or Write call.
@@ -165,9 +198,9 @@ class Tx {
   Tx(Connection& conn, const Clock& clock) : conn_(conn), clock_(clock) {}
   template <class T>
   Repository<T> Repo() {
-    return Repository<T>(conn_, clock_, &writes_);
+    return Repository<T>(conn_, clock_, &writes_, &search_);
   }
-  SearchIndex Search() { return SearchIndex(conn_); }
+  SearchIndex Search() { return SearchIndex(conn_, &search_); }
   Dialect dialect() const { return conn_.dialect(); }
   const Clock& clock() const { return clock_; }
   const WriteSet& writes() const { return writes_; }
@@ -176,6 +209,7 @@ class Tx {
   Connection& conn_;
   const Clock& clock_;
   WriteSet writes_;
+  SearchPending search_;
 };
 
 struct StoreOptions {
@@ -201,6 +235,7 @@ class Store {
     Lease lease(*this);
     Tx tx(*lease.conn, *clock_);
     auto result = fn(tx);
+    if (auto st = tx.Search().Flush(); !st.ok() && result.ok()) result = st;
     Bump(tx.writes());
     return result;
   }
@@ -226,6 +261,8 @@ class Store {
       return Status::Internal("unexpected exception in a write", e.what());
     }
     auto result = std::move(*attempt);
+    if (result.ok())
+      if (auto st = tx.Search().Flush(); !st.ok()) result = st;
     if (!result.ok()) {
       (void)lease.conn->Rollback();
       return result;

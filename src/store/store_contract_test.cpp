@@ -358,6 +358,78 @@ TYPED_TEST(StoreContract, SearchFindsNamesSerialsAndFieldValuesAndRespectsScope)
   EXPECT_TRUE(this->SearchTitles({.text = "\"*()'"}).empty());
 }
 
+TYPED_TEST(StoreContract, SearchIndexFollowsManyWritesInOneTransaction) {
+  auto co = this->MakeCompany("Initech");
+  auto layout = this->MakeLayout("Computers");
+  // Inserts, an update, an archive and a delete of index entries in one transaction, with a
+  // search in the middle that sees what the transaction wrote so far.
+  auto r = this->store_->Write([&](Tx& tx) -> Result<std::vector<SearchHit>> {
+    int64_t third = 0;
+    for (int i = 0; i < 40; ++i) {
+      Asset a;
+      a.company_id = co.id;
+      a.asset_layout_id = layout.id;
+      a.name = "PRN-" + std::to_string(100 + i);
+      auto made = tx.Repo<Asset>().Insert(a);
+      if (!made.ok()) return made.status();
+      if (i == 3) third = made->id;
+      if (i == 5) {
+        made->name = "PLOTTER-9";
+        if (auto u = tx.Repo<Asset>().Update(*made); !u.ok()) return u.status();
+      }
+      if (i == 7) {
+        made->archived = true;
+        if (auto u = tx.Repo<Asset>().Update(*made); !u.ok()) return u.status();
+      }
+    }
+    auto seen = tx.Search().Search({.text = "plotter"});
+    if (!seen.ok()) return seen.status();
+    if (auto d = tx.Repo<Asset>().Delete(third); !d.ok()) return d;
+    return seen;
+  });
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->size(), 1u);
+  EXPECT_EQ((*r)[0].title, "PLOTTER-9");
+  EXPECT_TRUE(this->SearchTitles({.text = "prn-105"}).empty());  // renamed
+  EXPECT_TRUE(this->SearchTitles({.text = "prn-107"}).empty());  // archived
+  EXPECT_TRUE(this->SearchTitles({.text = "prn-103"}).empty());  // deleted
+  EXPECT_EQ(this->SearchTitles({.text = "prn-139"}), std::vector<std::string>{"Asset:PRN-139"});
+  EXPECT_EQ(this->SearchTitles({.text = "prn", .limit = 100}).size(), 37u);
+  // A failed transaction leaves the index as it was.
+  auto failed = this->store_->Write([&](Tx& tx) -> Status {
+    Asset a;
+    a.company_id = co.id;
+    a.asset_layout_id = layout.id;
+    a.name = "GHOST-1";
+    if (auto made = tx.Repo<Asset>().Insert(a); !made.ok()) return made.status();
+    return Status::Conflict("changed my mind");
+  });
+  EXPECT_FALSE(failed.ok());
+  EXPECT_TRUE(this->SearchTitles({.text = "ghost"}).empty());
+}
+
+TYPED_TEST(StoreContract, ListColumnsReadsOnlyTheColumnsAsked) {
+  auto co = this->MakeCompany("Umbrella");
+  auto layout = this->MakeLayout("Servers");
+  auto a = this->MakeAsset(co.id, layout.id, "UMB-SRV-1", "SN-1", R"({"1":"x"})");
+  this->MakeAsset(co.id, layout.id, "UMB-SRV-2", "SN-2");
+  auto r = this->store_->Read([&](Tx& tx) {
+    Query q;
+    q.Where("id", Op::kGe, a.id);
+    q.limit = 1;
+    q.offset = 1;
+    return tx.Repo<Asset>().ListColumns(q, {"id", "name"});
+  });
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->size(), 1u);
+  EXPECT_EQ((*r)[0].name, "UMB-SRV-2");
+  EXPECT_GT((*r)[0].id, a.id);
+  EXPECT_EQ((*r)[0].primary_serial, "");  // not asked for
+  EXPECT_EQ((*r)[0].company_id, 0);
+  auto bad = this->store_->Read([&](Tx& tx) { return tx.Repo<Asset>().ListColumns({}, {"id", "secret"}); });
+  EXPECT_EQ(bad.status().code(), Code::kInvalidArgument);
+}
+
 TYPED_TEST(StoreContract, SearchNeverIndexesPasswordValues) {
   Company c = this->MakeCompany("Initech");
   auto pw = this->store_->Write([&](Tx& tx) {

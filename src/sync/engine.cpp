@@ -3,6 +3,8 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <chrono>
+#include <deque>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -11,6 +13,7 @@
 #include "core/text.h"
 #include "sync/kb_push.h"
 #include "sync/names.h"
+#include "sync/prefetch.h"
 
 namespace cairn::sync {
 namespace {
@@ -18,7 +21,11 @@ namespace {
 namespace json = boost::json;
 using connectors::VendorItem;
 
-constexpr size_t kBatch = 200;
+// Records applied per transaction: large enough that a commit's cost spreads thin, small enough
+// that the write lock is held for a fraction of a second (the API's writers wait meanwhile).
+constexpr size_t kBatch = 500;
+// The run's counters are saved at most this often mid-kind (and at the end of every phase).
+constexpr auto kCheckpointEvery = std::chrono::milliseconds(500);
 constexpr const char* kActions[] = {"created", "updated", "archived", "unarchived", "unchanged", "skipped", "failed"};
 // Cairn company columns the vendor may fill (unless "do not update company details").
 constexpr const char* kCompanyFields[] = {"phone_number", "website", "address_line_1", "address_line_2",
@@ -253,8 +260,15 @@ class RunExec {
     if (errors_.size() < 500) errors_.push_back(std::move(e));
   }
 
-  // Saves the run's counters and checks whether it was asked to stop (throws Stopped).
-  void Checkpoint(const std::string& phase) {
+  // Saves the run's counters and checks whether it was asked to stop (throws Stopped). Mid-phase
+  // (`often`), at most every kCheckpointEvery.
+  void Checkpoint(const std::string& phase, bool often = false) {
+    auto mono = std::chrono::steady_clock::now();
+    if (often && mono - last_checkpoint_ < kCheckpointEvery) {
+      if (stop_all_.load()) throw Stopped();
+      return;
+    }
+    last_checkpoint_ = mono;
     int64_t now = clock_.NowMs();
     bool stop = stop_all_.load();
     (void)store_.Write([&](store::Tx& tx) -> Status {
@@ -540,10 +554,10 @@ class RunExec {
       auto st = Apply(kind, k, pending);
       pending.clear();
       progress_[kind] = json::object{{"seen", listed_count}};
-      Checkpoint(kind);
+      Checkpoint(kind, true);
       return st;
     };
-    Status listed = connector_->List(kind, since_, [&](VendorItem&& item) -> Status {
+    auto on_item = [&](VendorItem&& item) -> Status {
       ++listed_count;
       // A record listed twice in one enumeration (pages that shift while they are read) is
       // taken once.
@@ -589,7 +603,18 @@ class RunExec {
         if (!st.ok()) ApplyFailed(kind, st, apply_status);
       }
       return Status::Ok();
-    });
+    };
+    // The vendor is read on a thread of its own (prefetch.h) while this one diffs and writes.
+    Status listed = Status::Ok();
+    {
+      Prefetch listing([&](const Prefetch::Sink& sink) { return connector_->List(kind, since_, sink); });
+      std::deque<VendorItem> arrived;
+      while (listing.Take(arrived)) {
+        for (auto& item : arrived) (void)on_item(std::move(item));
+        arrived.clear();
+      }
+      listed = listing.Finish();
+    }
     if (auto st = flush(); !st.ok()) ApplyFailed(kind, st, apply_status);
     progress_[kind] = json::object{{"seen", listed_count}};
     if (!listed.ok()) {
@@ -665,6 +690,46 @@ class RunExec {
     return apply_status;
   }
 
+  // The stacking key of an asset's name in its company and layout, or (layout 0) of its serial in
+  // its company. ASCII case-folded (a name differing only in the case of other letters is not
+  // stacked on).
+  static uint64_t StackKey(int64_t company, int64_t layout, std::string_view value) {
+    uint64_t h = 1469598103934665603ULL;
+    auto mix = [&](unsigned char c) {
+      h ^= c;
+      h *= 1099511628211ULL;
+    };
+    for (int64_t n : {company, layout})
+      for (int i = 0; i < 8; ++i) mix(static_cast<unsigned char>(n >> (8 * i)));
+    for (char c : value) mix(static_cast<unsigned char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c));
+    return h;
+  }
+
+  // Whether an asset may exist that a created record would stack on: false means none does, so
+  // the two stacking queries per created record are only asked when a name or serial is already
+  // known. The keys of every asset are read once, then those created since (by anyone) at each
+  // batch: on SQLite the batch holds the write lock, so nothing is created between the read and
+  // the batch's creates.
+  Result<bool> StackMayMatch(store::Tx& tx, bool& refreshed, uint64_t key) {
+    if (!refreshed) {
+      refreshed = true;
+      for (;;) {
+        store::Query q;
+        q.Where("id", store::Op::kGe, stack_read_to_ + 1);
+        q.limit = 5000;
+        auto page = tx.Repo<Asset>().ListColumns(q, {"id", "company_id", "asset_layout_id", "name", "primary_serial"});
+        if (!page.ok()) return page.status();
+        for (const auto& a : *page) {
+          if (!a.name.empty()) stack_keys_.insert(StackKey(a.company_id, a.asset_layout_id, a.name));
+          if (IsUsableSerial(a.primary_serial)) stack_keys_.insert(StackKey(a.company_id, 0, a.primary_serial));
+          stack_read_to_ = std::max(stack_read_to_, a.id);
+        }
+        if (page->size() < 5000) break;
+      }
+    }
+    return stack_keys_.count(key) > 0;
+  }
+
   // Applies (or, dry, reports) one batch of changes in one transaction.
   Status Apply(const std::string& kind, const KindContext& k, std::vector<Change>& batch) {
     const auto& company_of = k.company_of;
@@ -673,6 +738,7 @@ class RunExec {
     std::vector<std::string> actions;  // counted once the transaction has committed
     Status st = store_.Write([&](store::Tx& tx) -> Status {
       actions.clear();
+      bool stack_keys_read = false;
       for (Change& c : batch) {
         SyncChange report;
         report.run_id = run_.id;
@@ -728,12 +794,21 @@ class RunExec {
               }
               return std::optional<Asset>();
             };
+            auto may = [&](int64_t in_layout, const std::string& value) -> Result<bool> {
+              return StackMayMatch(tx, stack_keys_read, StackKey(*company, in_layout, value));
+            };
             if (k.match_serials && IsUsableSerial(c.item.serial)) {
-              auto found = candidates(store::Query().Where("primary_serial", store::Op::kEqNoCase, c.item.serial));
-              if (!found.ok()) return found.status();
-              stack = *found;
+              auto known = may(0, c.item.serial);
+              if (!known.ok()) return known.status();
+              if (*known) {
+                auto found = candidates(store::Query().Where("primary_serial", store::Op::kEqNoCase, c.item.serial));
+                if (!found.ok()) return found.status();
+                stack = *found;
+              }
             }
-            if (!stack && !c.item.name.empty()) {
+            auto name_known = stack || c.item.name.empty() ? Result<bool>(false) : may(*layout, c.item.name);
+            if (!name_known.ok()) return name_known.status();
+            if (*name_known) {
               auto found = candidates(store::Query()
                                           .Where("name", store::Op::kEqNoCase, c.item.name)
                                           .Where("asset_layout_id", store::Op::kEq, *layout));
@@ -904,6 +979,10 @@ class RunExec {
   std::unordered_map<std::string, std::string> reported_;   // kind \x1f sync_id -> action reported earlier in this run
   json::array errors_;
   json::object progress_;
+  std::chrono::steady_clock::time_point last_checkpoint_{};
+  // Stacking (StackMayMatch): keys of the assets Cairn holds, read up to stack_read_to_.
+  std::unordered_set<uint64_t> stack_keys_;
+  int64_t stack_read_to_ = 0;
 };
 
 }  // namespace

@@ -66,11 +66,18 @@ class SqliteConnection : public Connection {
   }
 
  private:
+  // "INSERT ... RETURNING id" runs as a plain INSERT whose id is sqlite3_last_insert_rowid: SQLite
+  // carries out a RETURNING statement in full on its first step and buffers the rows in a
+  // temporary table, which costs more than the insert of a small row itself.
+  static constexpr std::string_view kReturningId = " RETURNING id";
+
   Result<sqlite3_stmt*> Prepare(std::string_view sql) {
     auto it = cache_.find(std::string(sql));
     if (it != cache_.end()) return it->second;
+    std::string_view text = sql;
+    if (text.ends_with(kReturningId) && text.starts_with("INSERT ")) text.remove_suffix(kReturningId.size());
     sqlite3_stmt* stmt = nullptr;
-    int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+    int rc = sqlite3_prepare_v3(db_, text.data(), static_cast<int>(text.size()),
                                 SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
     if (rc != SQLITE_OK) return SqliteError(db_, rc, sql.substr(0, 80));
     cache_.emplace(std::string(sql), stmt);
@@ -110,6 +117,8 @@ class SqliteConnection : public Connection {
       rows->push_back(std::move(row));
     }
     Status st = rc == SQLITE_DONE ? Status::Ok() : SqliteError(db_, rc, sql.substr(0, 80));
+    if (st.ok() && rows && ncol == 0 && sql.ends_with(kReturningId) && sqlite3_changes(db_) > 0)
+      rows->push_back(Row{Value(int64_t{sqlite3_last_insert_rowid(db_)})});
     sqlite3_reset(stmt);
     sqlite3_clear_bindings(stmt);  // the text bindings point into `params`
     return st;

@@ -3,7 +3,8 @@
 # companies, 40,000 contacts, 4,000 sites, 200,000 configurations, 2,000 agreements. Measures the
 # initial import (records/s), Cairn's peak resident memory, and a no-change re-sync's time as a
 # share of the import. Prints a report (also build/bench-sync/report.txt) for bench/RESULTS.md.
-# PERF=/tmp/import.perf records a profile of the import (slows it; not for figures).
+# PERF=/tmp/import.perf records a profile of the import, PERF_FULL=/tmp/full.perf one of the
+# full re-sync (both slow what they profile; not for figures).
 #   VENDOR=connectwise|halo COMPANIES=2000 CONTACTS=20 SITES=2 DEVICES=100 AGREEMENTS=1 bench/sync.sh build
 set -euo pipefail
 BUILD=${1:-build}
@@ -72,12 +73,23 @@ if [ -n "${PERF:-}" ]; then
   perf record -F "${PERF_HZ:-200}" --call-graph dwarf,16384 -p "$CAIRN_PID" -o "$PERF" 2> "$OUT/perf.log" &
   PERF_PID=$!
 fi
+cpu() { awk '{ printf "%.2f", ($14 + $15) / '"$(getconf CLK_TCK)"' }' "/proc/$1/stat"; }
+CAIRN_CPU0=$(cpu "$CAIRN_PID"); SIM_CPU0=$(cpu "${PIDS[0]}")
 read -r IMPORT_S IMPORT_JSON < <(run)
+CAIRN_CPU=$(awk -v a="$CAIRN_CPU0" -v b="$(cpu "$CAIRN_PID")" 'BEGIN { printf "%.1f", b - a }')
+SIM_CPU=$(awk -v a="$SIM_CPU0" -v b="$(cpu "${PIDS[0]}")" 'BEGIN { printf "%.1f", b - a }')
 if [ -n "${PERF:-}" ]; then kill -INT "$PERF_PID"; wait "$PERF_PID" || true; fi
 RSS=$(awk '/VmHWM/ {printf "%d", $2 / 1024}' "/proc/$CAIRN_PID/status")
+RSS_ANON=$(awk '/RssAnon/ {printf "%d", $2 / 1024}' "/proc/$CAIRN_PID/status")
+RSS_FILE=$(awk '/RssFile/ {printf "%d", $2 / 1024}' "/proc/$CAIRN_PID/status")
 created=$(printf %s "$IMPORT_JSON" | grep -o '"created":[0-9]*' | cut -d: -f2 | awk '{ s += $1 } END { print s }')
 read -r RESYNC_S RESYNC_JSON < <(run)
+if [ -n "${PERF_FULL:-}" ]; then
+  perf record -F "${PERF_HZ:-200}" --call-graph dwarf,16384 -p "$CAIRN_PID" -o "$PERF_FULL" 2> "$OUT/perf-full.log" &
+  PERF_PID=$!
+fi
 read -r FULL_S FULL_JSON < <(run '{"full":true}')
+if [ -n "${PERF_FULL:-}" ]; then kill -INT "$PERF_PID"; wait "$PERF_PID" || true; fi
 SIM_RSS=$(awk '/VmHWM/ {printf "%d", $2 / 1024}' "/proc/${PIDS[0]}/status")
 
 report "Sync benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(free -g | awk '/Mem/ {print $2}') GiB, commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null); command: make bench-sync"
@@ -86,7 +98,8 @@ report ""
 report "| what | figure |"
 report "|---|---|"
 report "| initial import (companies matched, everything created) | $created records in ${IMPORT_S} s = **$(awk -v n="$created" -v s="$IMPORT_S" 'BEGIN { printf "%d", n / s }') records/s** |"
-report "| Cairn peak resident memory after the import | **${RSS} MiB** |"
+report "| CPU during the import (2 cores shared) | Cairn ${CAIRN_CPU} s, simulator ${SIM_CPU} s |"
+report "| Cairn peak resident memory after the import | **${RSS} MiB** (now: ${RSS_ANON} MiB own, ${RSS_FILE} MiB mapped files: the database and binaries) |"
 report "| no-change re-sync (incremental where the vendor has a cursor) | ${RESYNC_S} s = **$(awk -v a="$RESYNC_S" -v b="$IMPORT_S" 'BEGIN { printf "%.1f%%", 100 * a / b }')** of the import |"
 report "| no-change full re-sync (every record listed and compared) | ${FULL_S} s = $(awk -v a="$FULL_S" -v b="$IMPORT_S" 'BEGIN { printf "%.1f%%", 100 * a / b }') of the import |"
 report "| simulator peak resident memory | ${SIM_RSS} MiB |"

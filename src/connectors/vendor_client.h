@@ -31,7 +31,9 @@ struct VendorClientOptions {
   int max_attempts = 6;  // per call, the first included
   std::chrono::milliseconds first_backoff{500};
   std::chrono::milliseconds max_wait{60000};  // cap on one wait, Retry-After included
-  // How to wait; null = sleep this thread. Tests record the waits instead.
+  // How to wait; null = sleep this thread. Tests record the waits instead. A connector may send
+  // from several threads at once (each with its own VendorClient), so this may be called
+  // concurrently.
   std::function<void(std::chrono::milliseconds)> sleep;
   uint64_t jitter_seed = 0;  // 0 = random
 };

@@ -23,7 +23,7 @@ using connectors::VendorItem;
 
 // Records applied per transaction: large enough that a commit's cost spreads thin, small enough
 // that the write lock is held for a fraction of a second (the API's writers wait meanwhile).
-constexpr size_t kBatch = 500;
+constexpr size_t kBatch = 1000;
 // The run's counters are saved at most this often mid-kind (and at the end of every phase).
 constexpr auto kCheckpointEvery = std::chrono::milliseconds(500);
 constexpr const char* kActions[] = {"created", "updated", "archived", "unarchived", "unchanged", "skipped", "failed"};
@@ -499,14 +499,21 @@ class RunExec {
         if (m.company_id && !m.leave_unmatched) k.company_of[m.sync_id] = *m.company_id;
       store::Query lq;
       lq.Where("integration_id", store::Op::kEq, integration_.id).Where("kind", store::Op::kEq, kind);
-      auto ls = tx.Repo<SyncLink>().List(lq);
+      // The card is the bulk of a link and only an update needs the old one (Apply reads it
+      // again then): the diff reads every column but the card, and compares hashes.
+      static const std::vector<std::string> kLinkColumns = [] {
+        std::vector<std::string> cols;
+        for (const auto& c : SyncLink::Schema().columns)
+          if (c.name != "card") cols.emplace_back(c.name);
+        return cols;
+      }();
+      auto ls = tx.Repo<SyncLink>().ListColumns(lq, kLinkColumns);
       if (!ls.ok()) return ls.status();
+      links.reserve(ls->size());
       for (auto& l : *ls) {
-        // The card is the bulk of a link and only an update needs the old one (Apply reads it
-        // again then): the diff keeps the hash.
         l.card.clear();
-        l.card.shrink_to_fit();
-        links.emplace(l.sync_id, std::move(l));
+        std::string key = l.sync_id;
+        links.emplace(std::move(key), std::move(l));
       }
       std::set<int64_t> layouts;
       if (k.default_layout) {

@@ -2,6 +2,10 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
+#include <atomic>
+#include <thread>
+
 #include "connectors/mapping.h"
 #include "core/clock.h"
 #include "core/text.h"
@@ -304,14 +308,22 @@ VendorItem MapAgreement(const json::object& o) {
   return item;
 }
 
-Connector::Connector(Credentials credentials, VendorClientOptions options, int page_size)
-    : client_(std::move(credentials), std::move(options)), page_size_(page_size < 1 ? 1000 : page_size) {}
+Connector::Connector(Credentials credentials, VendorClientOptions options, int page_size, int site_fetchers)
+    : credentials_(credentials),
+      options_(options),
+      client_(std::move(credentials), std::move(options)),
+      page_size_(page_size < 1 ? 1000 : page_size),
+      site_fetchers_(site_fetchers < 1 ? 1 : site_fetchers) {}
 
 std::vector<std::string> Connector::Kinds() const { return {"contacts", "locations", "configurations", "agreements"}; }
 
-int64_t Connector::requests() const { return client_.http().requests(); }
+int64_t Connector::requests() const {
+  int64_t n = client_.http().requests();
+  for (const auto& c : site_clients_) n += c->http().requests();
+  return n;
+}
 
-Status Connector::Walk(const std::string& path, const std::string& query, std::string_view hint,
+Status Connector::Walk(Client& client, const std::string& path, const std::string& query, std::string_view hint,
                        const std::function<Status(const json::object&)>& each) {
   // Forward-only (reference A4): ordered by id, `pageId` = the last id of the previous page,
   // the Link header names the next page and is empty on the last. No Link header at all, or a
@@ -321,10 +333,10 @@ Status Connector::Walk(const std::string& path, const std::string& query, std::s
   for (bool first = true;; first = false) {
     std::string q = Q(query, "pageSize=" + std::to_string(page_size_));
     if (!page_id.empty()) q += "&pageId=" + page_id;
-    CAIRN_ASSIGN_OR_RETURN(auto page, client_.GetPage(path + "?" + q, true, hint));
+    CAIRN_ASSIGN_OR_RETURN(auto page, client.GetPage(path + "?" + q, true, hint));
     // Navigable answers always carry rel="last" (reference A4); forward-only ones only "next".
     if (first && (!page.has_link || page.link.find("rel=\"last\"") != std::string::npos))
-      return WalkNavigable(path, query, hint, each);
+      return WalkNavigable(client, path, query, hint, each);
     const json::array* records = page.body.if_array();
     if (!records) return Status::Unavailable("ConnectWise PSA: GET " + path + " did not answer a list");
     std::string last;
@@ -340,12 +352,12 @@ Status Connector::Walk(const std::string& path, const std::string& query, std::s
   }
 }
 
-Status Connector::WalkNavigable(const std::string& path, const std::string& query, std::string_view hint,
-                                const std::function<Status(const json::object&)>& each) {
+Status Connector::WalkNavigable(Client& client, const std::string& path, const std::string& query,
+                                std::string_view hint, const std::function<Status(const json::object&)>& each) {
   for (int64_t page_no = 1;; ++page_no) {
     std::string q = Q(query, "orderBy=" + http::PercentEncode("id asc") + "&page=" + std::to_string(page_no) +
                                  "&pageSize=" + std::to_string(page_size_));
-    CAIRN_ASSIGN_OR_RETURN(auto page, client_.GetPage(path + "?" + q, false, hint));
+    CAIRN_ASSIGN_OR_RETURN(auto page, client.GetPage(path + "?" + q, false, hint));
     const json::array* records = page.body.if_array();
     if (!records) return Status::Unavailable("ConnectWise PSA: GET " + path + " did not answer a list");
     for (const auto& r : *records)
@@ -358,17 +370,51 @@ Status Connector::WalkNavigable(const std::string& path, const std::string& quer
 
 Status Connector::ListLocations(const std::string& conditions, const std::function<Status(VendorItem&&)>& sink) {
   // Sites exist only under their company (reference A6, A10 step 5): walk every company's ids,
-  // then each company's sites.
-  return Walk("/company/companies", "fields=id", kCompaniesHint, [&](const json::object& company) -> Status {
-    std::string cid = Id(company);
-    if (cid.empty()) return Status::Ok();
-    return Walk("/company/companies/" + cid + "/sites", conditions, kCompaniesHint,
-                [&](const json::object& site) -> Status {
-                  VendorItem item = MapSite(site, cid);
-                  site_company_[item.vendor_id] = cid;
-                  return sink(std::move(item));
-                });
-  });
+  // then each company's sites. That is a call per company, so several companies' sites are read
+  // at once (site_fetchers_ connections), in waves, and passed on in company order.
+  std::vector<std::string> ids;
+  CAIRN_RETURN_IF_ERROR(Walk("/company/companies", "fields=id", kCompaniesHint, [&](const json::object& company) {
+    if (std::string cid = Id(company); !cid.empty()) ids.push_back(std::move(cid));
+    return Status::Ok();
+  }));
+  while (static_cast<int>(site_clients_.size()) < site_fetchers_ - 1)
+    site_clients_.push_back(std::make_unique<Client>(credentials_, options_));
+  std::vector<Client*> clients{&client_};
+  for (auto& c : site_clients_) clients.push_back(c.get());
+  const size_t wave = clients.size() * 2;
+  for (size_t from = 0; from < ids.size(); from += wave) {
+    size_t to = std::min(ids.size(), from + wave);
+    std::vector<std::vector<VendorItem>> sites(to - from);
+    std::vector<Status> failed(clients.size(), Status::Ok());
+    std::atomic<size_t> next{from};
+    auto fetch = [&](size_t worker) {
+      for (size_t i; (i = next.fetch_add(1)) < to;) {
+        const std::string& cid = ids[i];
+        Status st = Walk(*clients[worker], "/company/companies/" + cid + "/sites", conditions, kCompaniesHint,
+                         [&](const json::object& site) {
+                           sites[i - from].push_back(MapSite(site, cid));
+                           return Status::Ok();
+                         });
+        if (!st.ok()) {
+          failed[worker] = st;
+          next = to;  // the others stop after their current company
+          return;
+        }
+      }
+    };
+    std::vector<std::thread> threads;
+    for (size_t w = 1; w < clients.size(); ++w) threads.emplace_back(fetch, w);
+    fetch(0);
+    for (auto& t : threads) t.join();
+    for (const auto& st : failed)
+      if (!st.ok()) return st;
+    for (auto& list : sites)
+      for (auto& item : list) {
+        site_company_[item.vendor_id] = item.company_vendor_id;
+        CAIRN_RETURN_IF_ERROR(sink(std::move(item)));
+      }
+  }
+  return Status::Ok();
 }
 
 Status Connector::List(std::string_view kind, int64_t since_ms, const std::function<Status(VendorItem&&)>& sink) {

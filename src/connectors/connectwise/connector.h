@@ -6,6 +6,8 @@
 #pragma once
 
 #include <map>
+#include <memory>
+#include <vector>
 #include <string>
 
 #include "connectors/connectwise/client.h"
@@ -16,7 +18,8 @@ namespace cairn::connectors::connectwise {
 class Connector : public connectors::Connector {
  public:
   // `page_size`: records asked per page (ConnectWise's maximum, 1000, unless a test asks less).
-  Connector(Credentials credentials, VendorClientOptions options, int page_size = 1000);
+  // `site_fetchers`: company site lists read at once (one call per company; see ListLocations).
+  Connector(Credentials credentials, VendorClientOptions options, int page_size = 1000, int site_fetchers = 4);
 
   std::string_view slug() const override { return "cw_manage"; }
   Status Check() override { return client_.Check(); }
@@ -31,13 +34,22 @@ class Connector : public connectors::Connector {
   // Pages through `path` (a list endpoint) with `query` (extra parameters, "" or "a=b&c=d"),
   // calling `each` on every record in order.
   Status Walk(const std::string& path, const std::string& query, std::string_view forbidden_hint,
+              const std::function<Status(const boost::json::object&)>& each) {
+    return Walk(client_, path, query, forbidden_hint, each);
+  }
+  Status Walk(Client& client, const std::string& path, const std::string& query, std::string_view forbidden_hint,
               const std::function<Status(const boost::json::object&)>& each);
-  Status WalkNavigable(const std::string& path, const std::string& query, std::string_view forbidden_hint,
-                       const std::function<Status(const boost::json::object&)>& each);
+  Status WalkNavigable(Client& client, const std::string& path, const std::string& query,
+                       std::string_view forbidden_hint, const std::function<Status(const boost::json::object&)>& each);
   Status ListLocations(const std::string& conditions, const std::function<Status(VendorItem&&)>& sink);
 
+  Credentials credentials_;
+  VendorClientOptions options_;
   Client client_;
   int page_size_;
+  // Extra clients (connections) for the per-company site calls, made on first use.
+  int site_fetchers_;
+  std::vector<std::unique_ptr<Client>> site_clients_;
   // Site id -> company id, remembered from listings: a site is only reachable under its company.
   std::map<std::string, std::string> site_company_;
 };

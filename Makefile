@@ -9,7 +9,7 @@ WERROR := $(if $(CI),ON,OFF)
 DEB_PACKAGES := g++ cmake make pkg-config \
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev \
   libsqlite3-dev libpq-dev libsodium-dev libspdlog-dev libfmt-dev libcli11-dev \
-  libcurl4-openssl-dev libssl-dev libgtest-dev \
+  libcurl4-openssl-dev libssl-dev libgtest-dev libjemalloc-dev \
   postgresql-15 curl
 # What `make bench` adds: the load generator and the static server it compares against.
 BENCH_PACKAGES := wrk nginx-light

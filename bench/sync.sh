@@ -3,8 +3,9 @@
 # companies, 40,000 contacts, 4,000 sites, 200,000 configurations, 2,000 agreements. Measures the
 # initial import (records/s), Cairn's peak resident memory, and a no-change re-sync's time as a
 # share of the import. Prints a report (also build/bench-sync/report.txt) for bench/RESULTS.md.
-# PERF=/tmp/import.perf records a profile of the import, PERF_FULL=/tmp/full.perf one of the
-# full re-sync (both slow what they profile; not for figures).
+# SIM_ENV / CAIRN_ENV: environment for the simulator / Cairn (experiments, e.g. LD_PRELOAD=...).
+# PERF=/tmp/x.perf PERF_PHASE=import|resync|full records a profile of that phase (it slows what it
+# profiles: not for figures).
 #   VENDOR=connectwise|halo COMPANIES=2000 CONTACTS=20 SITES=2 DEVICES=100 AGREEMENTS=1 bench/sync.sh build
 set -euo pipefail
 BUILD=${1:-build}
@@ -29,13 +30,13 @@ wait_for() {
   echo "did not start: $1" >&2; return 1
 }
 
-"$ROOT/$BUILD/cairn-sim" --vendor "$VENDOR" --listen 127.0.0.1:0 --seed 1 --tls-dir "$OUT/tls" \
+env ${SIM_ENV:-} "$ROOT/$BUILD/cairn-sim" --vendor "$VENDOR" --listen 127.0.0.1:0 --seed 1 --tls-dir "$OUT/tls" \
   --companies "$COMPANIES" --contacts-per-company "$CONTACTS" --sites-per-company "$SITES" \
   --devices-per-company "$DEVICES" --agreements-per-company "$AGREEMENTS" --inactive-share 0.05 \
   --threads 2 > "$OUT/sim.out" 2> "$OUT/sim.log" &
 PIDS+=($!)
 SIM_URL=$(wait_for "$OUT/sim.out")
-"$ROOT/$BUILD/cairn" serve --data-dir "$OUT/data" --listen 127.0.0.1:0 --ca-file "$OUT/tls/ca.pem" \
+env ${CAIRN_ENV:-} "$ROOT/$BUILD/cairn" serve --data-dir "$OUT/data" --listen 127.0.0.1:0 --ca-file "$OUT/tls/ca.pem" \
   --rate-limit 0 --sync-poll-ms 100 > "$OUT/cairn.out" 2> "$OUT/cairn.log" &
 CAIRN_PID=$!
 PIDS+=("$CAIRN_PID")
@@ -68,28 +69,31 @@ run() {
 }
 run > /dev/null  # discovery
 api POST "/api/v1/integrations/$ID/match" '{"action":"create_all"}' > /dev/null
-# PERF=<file> records a profile of Cairn during the import (perf record, DWARF call graphs).
-if [ -n "${PERF:-}" ]; then
-  perf record -F "${PERF_HZ:-200}" --call-graph dwarf,16384 -p "$CAIRN_PID" -o "$PERF" 2> "$OUT/perf.log" &
-  PERF_PID=$!
-fi
+# PERF=<file> records a profile of Cairn during one phase (PERF_PHASE=import, resync or full).
+profile_start() {
+  if [ -n "${PERF:-}" ] && [ "${PERF_PHASE:-import}" = "$1" ]; then
+    perf record -F "${PERF_HZ:-200}" --call-graph dwarf,16384 -p "$CAIRN_PID" -o "$PERF" 2> "$OUT/perf.log" &
+    PERF_PID=$!
+  fi
+}
+profile_stop() { if [ -n "${PERF_PID:-}" ]; then kill -INT "$PERF_PID"; wait "$PERF_PID" || true; PERF_PID=; fi; }
+profile_start import
 cpu() { awk '{ printf "%.2f", ($14 + $15) / '"$(getconf CLK_TCK)"' }' "/proc/$1/stat"; }
 CAIRN_CPU0=$(cpu "$CAIRN_PID"); SIM_CPU0=$(cpu "${PIDS[0]}")
 read -r IMPORT_S IMPORT_JSON < <(run)
 CAIRN_CPU=$(awk -v a="$CAIRN_CPU0" -v b="$(cpu "$CAIRN_PID")" 'BEGIN { printf "%.1f", b - a }')
 SIM_CPU=$(awk -v a="$SIM_CPU0" -v b="$(cpu "${PIDS[0]}")" 'BEGIN { printf "%.1f", b - a }')
-if [ -n "${PERF:-}" ]; then kill -INT "$PERF_PID"; wait "$PERF_PID" || true; fi
+profile_stop
 RSS=$(awk '/VmHWM/ {printf "%d", $2 / 1024}' "/proc/$CAIRN_PID/status")
 RSS_ANON=$(awk '/RssAnon/ {printf "%d", $2 / 1024}' "/proc/$CAIRN_PID/status")
 RSS_FILE=$(awk '/RssFile/ {printf "%d", $2 / 1024}' "/proc/$CAIRN_PID/status")
 created=$(printf %s "$IMPORT_JSON" | grep -o '"created":[0-9]*' | cut -d: -f2 | awk '{ s += $1 } END { print s }')
+profile_start resync
 read -r RESYNC_S RESYNC_JSON < <(run)
-if [ -n "${PERF_FULL:-}" ]; then
-  perf record -F "${PERF_HZ:-200}" --call-graph dwarf,16384 -p "$CAIRN_PID" -o "$PERF_FULL" 2> "$OUT/perf-full.log" &
-  PERF_PID=$!
-fi
+profile_stop
+profile_start full
 read -r FULL_S FULL_JSON < <(run '{"full":true}')
-if [ -n "${PERF_FULL:-}" ]; then kill -INT "$PERF_PID"; wait "$PERF_PID" || true; fi
+profile_stop
 SIM_RSS=$(awk '/VmHWM/ {printf "%d", $2 / 1024}' "/proc/${PIDS[0]}/status")
 
 report "Sync benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(free -g | awk '/Mem/ {print $2}') GiB, commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null); command: make bench-sync"

@@ -477,6 +477,42 @@ class RunExec {
 
   // ---- one kind of record ----------------------------------------------------------------------
 
+  // The card is the bulk of a link and only an update needs the old one (Apply reads it then):
+  // the diff reads every other column and compares hashes.
+  static const std::vector<std::string>& LinkColumns() {
+    static const std::vector<std::string> columns = [] {
+      std::vector<std::string> cols;
+      for (const auto& c : SyncLink::Schema().columns)
+        if (c.name != "card") cols.emplace_back(c.name);
+      return cols;
+    }();
+    return columns;
+  }
+
+  // Adds to `links` those of the listed `items` it does not hold yet (for incremental runs).
+  Status LoadLinks(const std::string& kind, const std::deque<VendorItem>& items,
+                   std::unordered_map<std::string, SyncLink>& links) {
+    std::vector<Value> ids;
+    for (const auto& i : items)
+      if (!links.count(i.vendor_id)) ids.emplace_back(i.vendor_id);
+    if (ids.empty()) return Status::Ok();
+    return store_.Read([&](store::Tx& tx) -> Status {
+      for (size_t from = 0; from < ids.size(); from += 500) {
+        store::Query q;
+        q.Where("integration_id", store::Op::kEq, integration_.id)
+            .Where("kind", store::Op::kEq, kind)
+            .WhereIn("sync_id", std::vector<Value>(ids.begin() + from, ids.begin() + std::min(ids.size(), from + 500)));
+        auto ls = tx.Repo<SyncLink>().ListColumns(q, LinkColumns());
+        if (!ls.ok()) return ls.status();
+        for (auto& l : *ls) {
+          std::string key = l.sync_id;
+          links.emplace(std::move(key), std::move(l));
+        }
+      }
+      return Status::Ok();
+    });
+  }
+
   Status Kind(const std::string& kind) {
     counts_.Touch(kind);
     // Matched companies, layouts (default and by sort rule) with their fields, connected fields
@@ -499,21 +535,16 @@ class RunExec {
         if (m.company_id && !m.leave_unmatched) k.company_of[m.sync_id] = *m.company_id;
       store::Query lq;
       lq.Where("integration_id", store::Op::kEq, integration_.id).Where("kind", store::Op::kEq, kind);
-      // The card is the bulk of a link and only an update needs the old one (Apply reads it
-      // again then): the diff reads every column but the card, and compares hashes.
-      static const std::vector<std::string> kLinkColumns = [] {
-        std::vector<std::string> cols;
-        for (const auto& c : SyncLink::Schema().columns)
-          if (c.name != "card") cols.emplace_back(c.name);
-        return cols;
-      }();
-      auto ls = tx.Repo<SyncLink>().ListColumns(lq, kLinkColumns);
-      if (!ls.ok()) return ls.status();
-      links.reserve(ls->size());
-      for (auto& l : *ls) {
-        l.card.clear();
-        std::string key = l.sync_id;
-        links.emplace(std::move(key), std::move(l));
+      // A full run needs every link (what is not listed is archived); an incremental one reads
+      // only the links of what the vendor lists (LoadLinks).
+      if (since_ == 0) {
+        auto ls = tx.Repo<SyncLink>().ListColumns(lq, LinkColumns());
+        if (!ls.ok()) return ls.status();
+        links.reserve(ls->size());
+        for (auto& l : *ls) {
+          std::string key = l.sync_id;
+          links.emplace(std::move(key), std::move(l));
+        }
       }
       std::set<int64_t> layouts;
       if (k.default_layout) {
@@ -616,11 +647,15 @@ class RunExec {
     {
       Prefetch listing([&](const Prefetch::Sink& sink) { return connector_->List(kind, since_, sink); });
       std::deque<VendorItem> arrived;
+      Status lookup = Status::Ok();
       while (listing.Take(arrived)) {
+        if (since_ != 0) lookup = LoadLinks(kind, arrived, links);
+        if (!lookup.ok()) break;
         for (auto& item : arrived) (void)on_item(std::move(item));
         arrived.clear();
       }
       listed = listing.Finish();
+      if (!lookup.ok()) listed = lookup;
     }
     if (auto st = flush(); !st.ok()) ApplyFailed(kind, st, apply_status);
     progress_[kind] = json::object{{"seen", listed_count}};

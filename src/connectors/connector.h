@@ -40,6 +40,9 @@ struct VendorItem {
   // The integration card: the vendor's own view of the record, label -> scalar, flattened (as
   // Hudu's integrator cards show it). Also the data points connected fields choose from.
   boost::json::object card;
+  // Not set by connectors: the sync engine's digest of all the above (on the listing thread),
+  // which tells an unchanged record without comparing it field by field.
+  std::string digest;
 };
 
 class Connector {

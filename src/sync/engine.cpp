@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <deque>
 #include <map>
 #include <set>
@@ -54,8 +55,78 @@ std::string Text(const json::value* v) {
   return json::serialize(*v);
 }
 
-// FNV-1a 64 of what the vendor sent that Cairn keeps, so an unchanged record is told cheaply.
+// The digest of what the vendor sent that Cairn keeps ("h2:" + 16 hex digits), so that an
+// unchanged record is told cheaply: a walk over the item and its JSON without serialising it,
+// eight bytes at a time.
+class Digest {
+ public:
+  void Bytes(std::string_view s) {
+    Word(s.size());
+    size_t i = 0;
+    for (; i + 8 <= s.size(); i += 8) {
+      uint64_t w;
+      std::memcpy(&w, s.data() + i, 8);
+      Word(w);
+    }
+    uint64_t tail = 0;
+    std::memcpy(&tail, s.data() + i, s.size() - i);
+    Word(tail);
+  }
+  void Value(const json::value& v) {
+    Word(static_cast<uint64_t>(v.kind()) + 0x100);
+    switch (v.kind()) {
+      case json::kind::string: Bytes(v.get_string()); break;
+      case json::kind::int64: Word(static_cast<uint64_t>(v.get_int64())); break;
+      case json::kind::uint64: Word(v.get_uint64()); break;
+      case json::kind::double_: {
+        uint64_t w;
+        double d = v.get_double();
+        std::memcpy(&w, &d, 8);
+        Word(w);
+        break;
+      }
+      case json::kind::bool_: Word(v.get_bool() ? 1 : 0); break;
+      case json::kind::null: break;
+      case json::kind::array:
+        Word(v.get_array().size());
+        for (const auto& e : v.get_array()) Value(e);
+        break;
+      case json::kind::object:
+        Word(v.get_object().size());
+        for (const auto& [key, e] : v.get_object()) {
+          Bytes(key);
+          Value(e);
+        }
+        break;
+    }
+  }
+  void Word(uint64_t w) {
+    h_ = (h_ ^ w) * 0x9E3779B97F4A7C15ULL;
+    h_ ^= h_ >> 29;
+  }
+  std::string Hex() const {
+    char out[24];
+    std::snprintf(out, sizeof out, "h2:%016llx", static_cast<unsigned long long>(h_ * 0xBF58476D1CE4E5B9ULL));
+    return out;
+  }
+
+ private:
+  uint64_t h_ = 0x243F6A8885A308D3ULL;
+};
+
 std::string HashOf(const VendorItem& i) {
+  Digest d;
+  for (const std::string* s : {&i.name, &i.type, &i.serial, &i.company_vendor_id, &i.link}) d.Bytes(*s);
+  d.Word(i.active ? 1 : 0);
+  d.Value(i.card);
+  d.Value(i.details);
+  return d.Hex();
+}
+
+// The digest of links written before "h2:" digests (FNV-1a 64 over a serialisation): compared
+// with those until their next update replaces them, so an upgrade does not report every record
+// as changed.
+std::string LegacyHashOf(const VendorItem& i) {
   std::string s = i.name + '\x1f' + i.type + '\x1f' + i.serial + '\x1f' + (i.active ? "1" : "0") + '\x1f' +
                   i.company_vendor_id + '\x1f' + i.link + '\x1f' + json::serialize(i.card) + '\x1f' +
                   json::serialize(i.details);
@@ -67,6 +138,12 @@ std::string HashOf(const VendorItem& i) {
   char out[17];
   std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(h));
   return out;
+}
+
+// Whether `stored` (a link's digest) is the digest of `item` (digest already set).
+bool SameDigest(const std::string& stored, const VendorItem& item) {
+  if (stored.starts_with("h2:")) return stored == item.digest;
+  return !stored.empty() && stored == LegacyHashOf(item);
 }
 
 class Counts {
@@ -477,15 +554,10 @@ class RunExec {
 
   // ---- one kind of record ----------------------------------------------------------------------
 
-  // The card is the bulk of a link and only an update needs the old one (Apply reads it then):
-  // the diff reads every other column and compares hashes.
+  // What the diff reads of a link: enough to tell unchanged from changed and the action; Apply
+  // reads the whole link (card included) of what changed.
   static const std::vector<std::string>& LinkColumns() {
-    static const std::vector<std::string> columns = [] {
-      std::vector<std::string> cols;
-      for (const auto& c : SyncLink::Schema().columns)
-        if (c.name != "card") cols.emplace_back(c.name);
-      return cols;
-    }();
+    static const std::vector<std::string> columns{"id", "sync_id", "hash", "active", "gone", "archived_by_sync"};
     return columns;
   }
 
@@ -526,6 +598,16 @@ class RunExec {
     if (integration_.slug == "cw_manage") k.match_serials = Option(options_, "match_on_serial");
     else if (integration_.slug == "halo") k.match_serials = !Option(options_, "do_not_match_on_serial");
     else k.match_serials = true;
+    // The vendor is read on a thread of its own (prefetch.h), from now on: its first pages arrive
+    // while the links are read. The digest is taken on that thread too.
+    Prefetch listing(
+        [&](const Prefetch::Sink& sink) {
+          return connector_->List(kind, since_, [&](VendorItem&& item) {
+            item.digest = HashOf(item);
+            return sink(std::move(item));
+          });
+        },
+        8192);
     auto read = store_.Read([&](store::Tx& tx) -> Status {
       store::Query q;
       q.Where("integration_id", store::Op::kEq, integration_.id);
@@ -611,25 +693,18 @@ class RunExec {
         counts_.Add(kind, "skipped");
         return Status::Ok();
       }
-      std::string hash = HashOf(item);
+      if (item.digest.empty()) item.digest = HashOf(item);
       if (link == links.end()) {
         (hold_creates ? held : pending).push_back({"created", std::move(item), SyncLink{}, {}, {}, false});
       } else {
         SyncLink& l = link->second;
-        if (l.hash == hash && !l.gone) {
+        if (!l.gone && SameDigest(l.hash, item)) {
           auto earlier = reported_.find(kind + '\x1f' + l.sync_id);
           counts_.Add(kind, earlier == reported_.end() ? "unchanged" : earlier->second);
           return Status::Ok();
         }
         Change c{"updated", std::move(item), l, {}, {}, false};
-        auto note = [&](const char* field, const std::string& from, const std::string& to) {
-          if (from != to) c.changes[field] = json::object{{"from", from}, {"to", to}};
-        };
-        note("name", l.name, c.item.name);
-        note("type", l.vendor_type, c.item.type);
-        note("serial", l.serial, c.item.serial);
-        if (l.active != c.item.active) note("active", l.active ? "true" : "false", c.item.active ? "true" : "false");
-        // (the card's own changes are added by Apply, which reads the stored card)
+        // (what changed, field by field, is noted by Apply, which reads the whole link)
         if (!c.item.active && !l.archived_by_sync) c.action = "archived";
         else if (c.item.active && (l.archived_by_sync || l.gone)) c.action = "unarchived";
         // (what else changed, the card included, is added by Apply, which reads the stored card)
@@ -642,10 +717,9 @@ class RunExec {
       }
       return Status::Ok();
     };
-    // The vendor is read on a thread of its own (prefetch.h) while this one diffs and writes.
+    // The vendor is read on a thread of its own (started above) while this one diffs and writes.
     Status listed = Status::Ok();
     {
-      Prefetch listing([&](const Prefetch::Sink& sink) { return connector_->List(kind, since_, sink); });
       std::deque<VendorItem> arrived;
       Status lookup = Status::Ok();
       while (listing.Take(arrived)) {
@@ -719,8 +793,7 @@ class RunExec {
       }
       for (SyncLink* l : trusted ? missing : std::vector<SyncLink*>{}) {
         Change c{"archived", VendorItem{}, *l, {}, {}, true};
-        c.item.vendor_id = l->sync_id;
-        c.item.name = l->name;
+        c.item.vendor_id = l->sync_id;  // (its name is read by Apply)
         c.changes["at the vendor"] = json::object{{"from", "present"}, {"to", "gone"}};
         pending.push_back(std::move(c));
         if (pending.size() >= kBatch)
@@ -788,21 +861,35 @@ class RunExec {
         report.sync_id = c.item.vendor_id;
         report.name = c.item.name;
         report.action = c.action;
-        std::optional<int64_t> layout = k.LayoutFor(c.gone ? c.link.vendor_type : c.item.type);
-        report.record_type = c.link.id ? c.link.record_type : (layout ? "Asset" : "Company");
-        report.record_id = c.link.record_id;
         SyncLink l = c.link;
         if (c.link.id) {
-          // The card as stored (the diff kept only its hash): kept on a gone link, and its
-          // changes go in the report.
+          // The link as stored (the diff read only its digest and flags): what changed, field by
+          // field and in the card, goes in the report; a gone link keeps it all.
           auto stored = tx.Repo<SyncLink>().Get(c.link.id);
-          if (stored.ok()) l.card = stored->card;
-          if (!c.gone) {
-            if (stored.ok() && stored->card != json::serialize(c.item.card))
-              c.changes["card"] = json::object{{"from", ParseObject(stored->card)}, {"to", c.item.card}};
-            if (c.changes.empty() && c.action == "updated")
-              c.changes["details"] = json::object{{"from", ""}, {"to", "changed"}};
+          if (!stored.ok() && stored.status().code() != Code::kNotFound) return stored.status();
+          if (stored.ok()) l = *stored;
+          if (c.gone) {
+            c.item.name = l.name;
+            report.name = l.name;
+          } else {
+            auto note = [&](const char* field, const std::string& from, const std::string& to) {
+              if (from != to) c.changes[field] = json::object{{"from", from}, {"to", to}};
+            };
+            note("name", l.name, c.item.name);
+            note("type", l.vendor_type, c.item.type);
+            note("serial", l.serial, c.item.serial);
+            if (l.active != c.item.active)
+              note("active", l.active ? "true" : "false", c.item.active ? "true" : "false");
           }
+        }
+        std::optional<int64_t> layout = k.LayoutFor(c.gone ? l.vendor_type : c.item.type);
+        report.record_type = c.link.id ? l.record_type : (layout ? "Asset" : "Company");
+        report.record_id = l.record_id;
+        if (c.link.id && !c.gone) {
+          if (l.card != json::serialize(c.item.card))
+            c.changes["card"] = json::object{{"from", ParseObject(l.card)}, {"to", c.item.card}};
+          if (c.changes.empty() && c.action == "updated")
+            c.changes["details"] = json::object{{"from", ""}, {"to", "changed"}};
         }
         std::optional<int64_t> company;
         if (auto it = company_of.find(c.gone ? l.company_sync_id : c.item.company_vendor_id); it != company_of.end())
@@ -980,7 +1067,7 @@ class RunExec {
             l.serial = c.item.serial;
             l.active = c.item.active;
             l.card = json::serialize(c.item.card);
-            l.hash = HashOf(c.item);
+            l.hash = c.item.digest.empty() ? HashOf(c.item) : c.item.digest;
             l.vendor_updated_at = c.item.updated_ms;
             l.gone = false;
           } else {

@@ -17,6 +17,12 @@ CONTACTS=${CONTACTS:-20}
 SITES=${SITES:-2}
 DEVICES=${DEVICES:-100}
 AGREEMENTS=${AGREEMENTS:-1}
+# LATENCY_MS=50: every vendor call takes that much longer (the simulator sleeps, on enough threads
+# that Cairn's concurrent calls do not queue behind each other); the report then compares the
+# import with the floor that latency sets: calls x latency / the concurrency Cairn uses for them.
+LATENCY_MS=${LATENCY_MS:-0}
+SIM_THREADS=2
+[ "$LATENCY_MS" -gt 0 ] && SIM_THREADS=8
 rm -rf "$OUT" && mkdir -p "$OUT"
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
@@ -33,9 +39,13 @@ wait_for() {
 env ${SIM_ENV:-} "$ROOT/$BUILD/cairn-sim" --vendor "$VENDOR" --listen 127.0.0.1:0 --seed 1 --tls-dir "$OUT/tls" \
   --companies "$COMPANIES" --contacts-per-company "$CONTACTS" --sites-per-company "$SITES" \
   --devices-per-company "$DEVICES" --agreements-per-company "$AGREEMENTS" --inactive-share 0.05 \
-  --threads 2 > "$OUT/sim.out" 2> "$OUT/sim.log" &
+  --threads "$SIM_THREADS" --control-token bench > "$OUT/sim.out" 2> "$OUT/sim.log" &
 PIDS+=($!)
 SIM_URL=$(wait_for "$OUT/sim.out")
+if [ "$LATENCY_MS" -gt 0 ]; then
+  curl -sS --cacert "$OUT/tls/ca.pem" -H "X-Sim-Token: bench" -H "Content-Type: application/json" \
+    --data "{\"latency_ms\": $LATENCY_MS}" "$SIM_URL/_sim/faults" > /dev/null
+fi
 env ${CAIRN_ENV:-} "$ROOT/$BUILD/cairn" serve --data-dir "$OUT/data" --listen 127.0.0.1:0 --ca-file "$OUT/tls/ca.pem" \
   --rate-limit 0 --sync-poll-ms 100 > "$OUT/cairn.out" 2> "$OUT/cairn.log" &
 CAIRN_PID=$!
@@ -108,4 +118,13 @@ report "| no-change re-sync (incremental where the vendor has a cursor) | ${RESY
 report "| no-change full re-sync (every record listed and compared) | ${FULL_S} s = $(awk -v a="$FULL_S" -v b="$IMPORT_S" 'BEGIN { printf "%.1f%%", 100 * a / b }') of the import |"
 report "| simulator peak resident memory | ${SIM_RSS} MiB |"
 report ""
-report "import run: $(printf %s "$IMPORT_JSON" | grep -o '"requests":[0-9]*') calls to the vendor"
+REQUESTS=$(printf %s "$IMPORT_JSON" | grep -o '"requests":[0-9]*' | cut -d: -f2)
+report "import run: $REQUESTS calls to the vendor"
+if [ "$LATENCY_MS" -gt 0 ]; then
+  # ConnectWise reads company sites four companies at a time (one call per company); every other
+  # call is sequential.
+  PARALLEL=0
+  [ "$VENDOR" = connectwise ] && PARALLEL=$COMPANIES
+  FLOOR=$(awk -v r="$REQUESTS" -v p="$PARALLEL" -v l="$LATENCY_MS" 'BEGIN { printf "%.2f", ((r - p) + p / 4) * l / 1000 }')
+  report "with ${LATENCY_MS} ms per call: the import took ${IMPORT_S} s; the floor ((calls - concurrent) + concurrent / 4) x latency = ${FLOOR} s; **ratio $(awk -v a="$IMPORT_S" -v b="$FLOOR" 'BEGIN { printf "%.2f", a / b }')**"
+fi

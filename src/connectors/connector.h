@@ -60,6 +60,8 @@ class Connector {
   // error, which List returns). `since_ms` > 0 asks only for records changed after that time
   // where the vendor can filter (ConnectWise lastUpdated); the others list everything. An error
   // means the enumeration is incomplete: the engine must archive nothing of that kind then.
+  // Connectors read the next page ahead while the sink runs, so the sink must not call the
+  // connector itself.
   virtual Status List(std::string_view kind, int64_t since_ms,
                       const std::function<Status(VendorItem&&)>& sink) = 0;
   // One record again, for "re-sync this card". NotFound when the vendor no longer has it.

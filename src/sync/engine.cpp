@@ -607,7 +607,7 @@ class RunExec {
             return sink(std::move(item));
           });
         },
-        8192);
+        4096);
     auto read = store_.Read([&](store::Tx& tx) -> Status {
       store::Query q;
       q.Where("integration_id", store::Op::kEq, integration_.id);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <future>
 #include <thread>
 
 #include "connectors/mapping.h"
@@ -324,31 +325,41 @@ int64_t Connector::requests() const {
 }
 
 Status Connector::Walk(Client& client, const std::string& path, const std::string& query, std::string_view hint,
-                       const std::function<Status(const json::object&)>& each) {
+                       const std::function<Status(const json::object&)>& each, bool read_ahead) {
   // Forward-only (reference A4): ordered by id, `pageId` = the last id of the previous page,
   // the Link header names the next page and is empty on the last. No Link header at all, or a
   // navigable one, means the endpoint does not page forward-only: start over navigably (nothing
   // was passed on yet).
-  std::string page_id;
-  for (bool first = true;; first = false) {
+  // The next page is asked for (on a thread of its own, the client's only call in flight) as soon
+  // as this one's last id is known, while its records are passed on.
+  auto fetch = [&](const std::string& after) {
     std::string q = Q(query, "pageSize=" + std::to_string(page_size_));
-    if (!page_id.empty()) q += "&pageId=" + page_id;
-    CAIRN_ASSIGN_OR_RETURN(auto page, client.GetPage(path + "?" + q, true, hint));
+    if (!after.empty()) q += "&pageId=" + after;
+    return client.GetPage(path + "?" + q, true, hint);
+  };
+  std::string page_id;
+  Result<Client::Page> answer = fetch(page_id);
+  for (bool first = true;; first = false) {
+    if (!answer.ok()) return answer.status();
+    Client::Page page = std::move(*answer);
     // Navigable answers always carry rel="last" (reference A4); forward-only ones only "next".
     if (first && (!page.has_link || page.link.find("rel=\"last\"") != std::string::npos))
       return WalkNavigable(client, path, query, hint, each);
     const json::array* records = page.body.if_array();
     if (!records) return Status::Unavailable("ConnectWise PSA: GET " + path + " did not answer a list");
     std::string last;
-    for (const auto& r : *records) {
-      if (!r.is_object()) continue;
-      CAIRN_RETURN_IF_ERROR(each(r.get_object()));
-      last = Id(r.get_object());
-    }
-    if (records->empty() || !HasNext(page.link)) return Status::Ok();
-    if (last.empty() || last == page_id)
+    for (auto it = records->rbegin(); it != records->rend() && last.empty(); ++it)
+      if (it->is_object()) last = Id(it->get_object());
+    bool more = !records->empty() && HasNext(page.link);
+    if (more && (last.empty() || last == page_id))
       return Status::Unavailable("ConnectWise PSA: GET " + path + " did not move forward past id " + page_id);
+    std::future<Result<Client::Page>> next;
+    if (more && read_ahead) next = std::async(std::launch::async, fetch, last);
+    for (const auto& r : *records)
+      if (r.is_object()) CAIRN_RETURN_IF_ERROR(each(r.get_object()));  // (next is waited for)
+    if (!more) return Status::Ok();
     page_id = last;
+    answer = read_ahead ? next.get() : fetch(last);
   }
 }
 
@@ -446,7 +457,7 @@ Result<VendorItem> Connector::Get(std::string_view kind, std::string_view vendor
       found = MapSite(v->get_object(), cid);
       site_company_[sid] = cid;
       return Status::Conflict("found");  // stops the walk
-    });
+    }, /*read_ahead=*/false);
     if (found) return std::move(*found);
     if (!st.ok()) return st;
     return Status::NotFound("ConnectWise PSA has no company site " + sid);

@@ -33,12 +33,14 @@ class Connector : public connectors::Connector {
  private:
   // Pages through `path` (a list endpoint) with `query` (extra parameters, "" or "a=b&c=d"),
   // calling `each` on every record in order.
+  // The next page is read ahead while `each` runs, unless `each` itself calls the vendor through
+  // the same client (read_ahead false).
   Status Walk(const std::string& path, const std::string& query, std::string_view forbidden_hint,
-              const std::function<Status(const boost::json::object&)>& each) {
-    return Walk(client_, path, query, forbidden_hint, each);
+              const std::function<Status(const boost::json::object&)>& each, bool read_ahead = true) {
+    return Walk(client_, path, query, forbidden_hint, each, read_ahead);
   }
   Status Walk(Client& client, const std::string& path, const std::string& query, std::string_view forbidden_hint,
-              const std::function<Status(const boost::json::object&)>& each);
+              const std::function<Status(const boost::json::object&)>& each, bool read_ahead = true);
   Status WalkNavigable(Client& client, const std::string& path, const std::string& query,
                        std::string_view forbidden_hint, const std::function<Status(const boost::json::object&)>& each);
   Status ListLocations(const std::string& conditions, const std::function<Status(VendorItem&&)>& sink);

@@ -172,6 +172,21 @@ TEST_P(SyncTest, DiscoverMatchImportResyncAndFollowTheVendor) {
     EXPECT_EQ(Count(again, kind, "archived"), 0) << kind;
   }
 
+  // The agreements show on their companies, as the vendor's cards.
+  auto companies = Call("GET", "/api/v1/companies?page_size=100");
+  ASSERT_EQ(companies.status, 200) << companies.Describe();
+  int64_t agreement_cards = 0;
+  for (const auto& c : Arr(companies.At("companies")))
+    for (const auto& card : Arr(c.at("cards"))) {
+      EXPECT_EQ(Str(card.at("sync_type")), "agreements") << json::serialize(card);
+      EXPECT_EQ(Str(card.at("integrator_name")), "cw_manage");
+      EXPECT_TRUE(card.at("active_at_vendor").as_bool());
+      EXPECT_FALSE(Str(card.at("primary_field")).empty());
+      ++agreement_cards;
+    }
+  EXPECT_GE(agreement_cards, 1);
+  EXPECT_LE(agreement_cards, SimTotal(sims::RecordKind::kAgreement));
+
   // 5. The vendor renames one configuration, adds one and deletes one.
   using Sim = sims::connectwise::ConnectWiseSim;
   Mutate(R"({"kind": "configurations", "action": "rename", "ids": [)" + std::to_string(Sim::ChildId(1, 2)) + "]}");

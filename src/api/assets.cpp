@@ -220,36 +220,9 @@ struct RenderCache {
     std::vector<Value> ids;
     for (const auto& a : assets)
       if (!cards.count(a.id)) ids.emplace_back(a.id);
-    if (ids.empty()) return Status::Ok();
-    auto links = tx.Repo<SyncLink>().List(
-        store::Query().Where("record_type", store::Op::kEq, std::string("Asset")).WhereIn("record_id", ids));
-    if (!links.ok()) return links.status();
-    if (links->empty()) return Status::Ok();
-    std::vector<Value> integration_ids;
-    for (const auto& l : *links) integration_ids.emplace_back(l.integration_id);
-    auto integrations = tx.Repo<Integration>().List(store::Query().WhereIn("id", integration_ids));
-    if (!integrations.ok()) return integrations.status();
-    std::map<int64_t, const Integration*> by_id;
-    for (const auto& i : *integrations) by_id[i.id] = &i;
-    std::map<int64_t, json::array> arrays;
-    for (const auto& l : *links) {
-      auto i = by_id.find(l.integration_id);
-      if (i == by_id.end() || !l.record_id) continue;
-      json::error_code ec;
-      json::value data = json::parse(l.card, ec);
-      arrays[*l.record_id].push_back(json::object{{"id", l.id},
-                                                  {"integrator_id", i->second->id},
-                                                  {"integrator_name", i->second->slug},
-                                                  {"integration_name", i->second->name},
-                                                  {"link", ""},
-                                                  {"primary_field", l.name},
-                                                  {"data", ec ? json::value(json::object{}) : data},
-                                                  {"sync_type", l.kind},
-                                                  {"sync_id", l.sync_id},
-                                                  {"sync_identifier", l.serial},
-                                                  {"active_at_vendor", l.active && !l.gone}});
-    }
-    for (auto& [asset, arr] : arrays) cards[asset] = json::serialize(arr);
+    auto found = IntegrationCards(tx, "Asset", ids, false);
+    if (!found.ok()) return found.status();
+    for (auto& [asset, arr] : *found) cards[asset] = std::move(arr);
     return Status::Ok();
   }
 

@@ -14,24 +14,6 @@ json::value ParseJson(const std::string& text) {
   return ec ? json::value(json::object{}) : v;
 }
 
-// Hudu's integrator card shape, plus what Cairn knows besides.
-json::object RenderCard(const Integration& i, const SyncLink& l) {
-  return json::object{{"id", l.id},
-                      {"integrator_id", i.id},
-                      {"integrator_name", i.slug},
-                      {"integration_name", i.name},
-                      {"link", ""},
-                      {"primary_field", l.name},
-                      {"data", ParseJson(l.card)},
-                      {"sync_type", l.kind},
-                      {"sync_id", l.sync_id},
-                      {"sync_identifier", l.serial},
-                      {"record_type", l.record_type},
-                      {"record_id", l.record_id ? json::value(*l.record_id) : json::value(nullptr)},
-                      {"active_at_vendor", l.active && !l.gone},
-                      {"gone", l.gone}};
-}
-
 // The vendor slug a /links/ path or a request names: the slug itself or the vendor's own name
 // ("connectwise" is cw_manage, as the ConnectWise guide links it; "pulseway" is pulseway_rmm).
 std::string SlugOf(std::string_view name) {
@@ -187,6 +169,49 @@ http::Response Resync(Ctx& ctx) {
 }
 
 }  // namespace
+
+json::object RenderCard(const Integration& i, const SyncLink& l) {
+  return json::object{{"id", l.id},
+                      {"integrator_id", i.id},
+                      {"integrator_name", i.slug},
+                      {"integration_name", i.name},
+                      {"link", ""},
+                      {"primary_field", l.name},
+                      {"data", ParseJson(l.card)},
+                      {"sync_type", l.kind},
+                      {"sync_id", l.sync_id},
+                      {"sync_identifier", l.serial},
+                      {"record_type", l.record_type},
+                      {"record_id", l.record_id ? json::value(*l.record_id) : json::value(nullptr)},
+                      {"active_at_vendor", l.active && !l.gone},
+                      {"gone", l.gone}};
+}
+
+
+Result<std::map<int64_t, std::string>> IntegrationCards(store::Tx& tx, const std::string& record_type,
+                                                        const std::vector<Value>& ids, bool active_only) {
+  std::map<int64_t, std::string> out;
+  if (ids.empty()) return out;
+  auto links = tx.Repo<SyncLink>().List(
+      store::Query().Where("record_type", store::Op::kEq, record_type).WhereIn("record_id", ids));
+  if (!links.ok()) return links.status();
+  if (links->empty()) return out;
+  std::vector<Value> integration_ids;
+  for (const auto& l : *links) integration_ids.emplace_back(l.integration_id);
+  auto integrations = tx.Repo<Integration>().List(store::Query().WhereIn("id", integration_ids));
+  if (!integrations.ok()) return integrations.status();
+  std::map<int64_t, const Integration*> by_id;
+  for (const auto& i : *integrations) by_id[i.id] = &i;
+  std::map<int64_t, json::array> arrays;
+  for (const auto& l : *links) {
+    auto i = by_id.find(l.integration_id);
+    if (i == by_id.end() || !l.record_id || (active_only && (!l.active || l.gone))) continue;
+    arrays[*l.record_id].push_back(RenderCard(*i->second, l));
+  }
+  for (auto& [record, arr] : arrays) out[record] = json::serialize(arr);
+  return out;
+}
+
 
 void AddCardRoutes(Routes& r) {
   r.push_back({"GET", "/api/v1/cards/lookup", CardsLookup});

@@ -11,8 +11,10 @@ namespace {
 // Writes a company as the API shows it.
 // `integrations`: the JSON array of the integrations the company is matched in (see
 // IntegrationsOf).
+// `cards`: the JSON array of its vendor records shown on the company (agreements, contracts) that
+// are active at the vendor (IntegrationCards).
 void WriteCompany(JsonWriter& w, const std::string& base, const Company& c,
-                  const std::string& parent_name, const std::string& integrations) {
+                  const std::string& parent_name, const std::string& integrations, const std::string& cards) {
   std::string url = "/c/" + c.slug;
   w.BeginObject();
   WriteColumns(w, c);
@@ -25,6 +27,8 @@ void WriteCompany(JsonWriter& w, const std::string& base, const Company& c,
   w.Field("knowledge_base_url", base + url + "/articles");
   w.Key("integrations");
   w.Raw(integrations.empty() ? std::string("[]") : integrations);
+  w.Key("cards");
+  w.Raw(cards.empty() ? std::string("[]") : cards);
   w.EndObject();
 }
 
@@ -120,7 +124,9 @@ Result<std::string> RenderText(store::Tx& tx, const Ctx& ctx, const Company& c) 
   if (!integrations.ok()) return integrations.status();
   std::string out;
   JsonWriter w(out);
-  WriteCompany(w, BaseUrl(ctx), c, parent, (*integrations)[c.id]);
+  auto cards = IntegrationCards(tx, "Company", {Value(c.id)}, true);
+  if (!cards.ok()) return cards.status();
+  WriteCompany(w, BaseUrl(ctx), c, parent, (*integrations)[c.id], (*cards)[c.id]);
   return out;
 }
 
@@ -153,14 +159,14 @@ http::Response List(Ctx& ctx) {
   if (auto st = AddTimeRange(ctx, "created_at", "created_at", q); !st.ok()) return ErrorResponse(st);
   q.Page(paging->page, paging->page_size);
   // The page depends on the query, the key's company scope and the base URL, and on nothing
-  // but the companies, matchers and integrations tables (each version only grows, so their sum
-  // moves whenever any of them changes).
+  // but the companies, matchers, integrations and sync_links tables (each version only grows,
+  // so their sum moves whenever any of them changes).
   std::string cache_key;
   uint64_t version = 0;
   if (ctx.cache) {
     cache_key = ctx.req.query + '|' + ctx.caller.key.company_ids + '|' + BaseUrl(ctx);
     version = ctx.store.TableVersion("companies") + ctx.store.TableVersion("matchers") +
-              ctx.store.TableVersion("integrations");
+              ctx.store.TableVersion("integrations") + ctx.store.TableVersion("sync_links");
     if (auto hit = ctx.cache->Get(cache_key, version)) return http::Response::Json(200, *hit);
   }
   auto out = ctx.store.Read([&](store::Tx& tx) -> Result<std::string> {
@@ -172,6 +178,8 @@ http::Response List(Ctx& ctx) {
     for (const auto& c : *rows) ids.push_back(c.id);
     auto integrations = IntegrationsOf(tx, ids);
     if (!integrations.ok()) return integrations.status();
+    auto cards = IntegrationCards(tx, "Company", std::vector<Value>(ids.begin(), ids.end()), true);
+    if (!cards.ok()) return cards.status();
     std::string body;
     body.reserve(rows->size() * 900 + 16);
     JsonWriter w(body);
@@ -180,7 +188,8 @@ http::Response List(Ctx& ctx) {
     w.Key("companies");
     w.BeginArray();
     for (const auto& c : *rows)
-      WriteCompany(w, base, c, c.parent_company_id ? (*parents)[*c.parent_company_id] : "", (*integrations)[c.id]);
+      WriteCompany(w, base, c, c.parent_company_id ? (*parents)[*c.parent_company_id] : "", (*integrations)[c.id],
+                   (*cards)[c.id]);
     w.EndArray();
     w.EndObject();
     return body;

@@ -163,4 +163,12 @@ void AddActivityLogRoutes(Routes& r);
 void AddUserRoutes(Routes& r);
 void AddSearchRoutes(Routes& r);
 
+// Hudu's integrator card shape, plus what Cairn knows besides (cards.cpp).
+json::object RenderCard(const Integration& i, const SyncLink& l);
+// The integration cards of the records `ids` of `record_type` ("Asset", "Company"), as a JSON
+// array per record id (records without cards are absent), in two queries. `active_only`: only
+// the vendor records still active there.
+Result<std::map<int64_t, std::string>> IntegrationCards(store::Tx& tx, const std::string& record_type,
+                                                        const std::vector<Value>& ids, bool active_only);
+
 }  // namespace cairn::api

@@ -1341,6 +1341,68 @@ TEST_P(SyncRulesTest, HaloKbPushFilesArticlesInFaqLists) {
   EXPECT_EQ(named, 1) << "a duplicate article was created at Halo";
 }
 
+TEST_P(SyncRulesTest, AStopEndsTheKbPushBetweenArticlesAndTheNextRunPushesTheRest) {
+  sims::halo::HaloSimOptions o;
+  o.fleet.seed = 12;
+  o.fleet.companies = 1;
+  o.fleet.contacts_per_company = 1;
+  o.fleet.sites_per_company = 1;
+  o.fleet.devices_per_company = 1;
+  std::string host;
+  auto* sim = ServeSim<sims::halo::HaloSim>(o, &host);
+  ASSERT_TRUE(sim);
+  cairn_ = StartCairn();
+  ASSERT_TRUE(cairn_);
+  auto r = Call("POST", "/api/v1/integrations",
+                json::object{{"integration", json::object{{"slug", "halo"},
+                                                          {"credentials", json::object{{"resource_server", "https://" + host + "/api"},
+                                                                                       {"tenant", "cairn-sim"},
+                                                                                       {"client_id", "sim-halo-client-id"},
+                                                                                       {"client_secret", "sim-halo-client-secret"}}},
+                                                          {"default_layouts", json::object{{"users", Layout(*cairn_, "People")},
+                                                                                           {"sites", Layout(*cairn_, "Sites")},
+                                                                                           {"assets", Layout(*cairn_, "Devices")}}},
+                                                          {"options", json::object{{"push_knowledge_base", true}}}}}});
+  ASSERT_EQ(r.status, 200) << r.Describe();
+  int64_t integration = Int(r.At("integration", "id"));
+  ASSERT_EQ(Str(Import(integration).at("state")), "succeeded");
+  constexpr int kArticles = 12;
+  for (int i = 0; i < kArticles; ++i) {
+    auto made = Call("POST", "/api/v1/articles",
+                     json::object{{"article", json::object{{"name", Unique("KB Stop " + std::to_string(i))},
+                                                           {"content", "<p>body</p>"}}}});
+    ASSERT_EQ(made.status, 200) << made.Describe();
+  }
+  // Every Halo call takes 200 ms: stop once the first article is reported.
+  Control(ca_, host, "POST", "/_sim/faults", R"({"latency_ms": 200})");
+  int64_t run = StartRun(*cairn_, integration);
+  std::string changes_path = "/api/v1/sync_runs/" + std::to_string(run) + "/changes?kind=kb_articles&page_size=100";
+  bool stopped = false;
+  for (int i = 0; i < 600 && !stopped; ++i) {
+    auto changes = Call("GET", changes_path);
+    if (changes.status == 200 && !Arr(changes.At("changes")).empty()) {
+      auto stop = Call("POST", "/api/v1/sync_runs/" + std::to_string(run) + "/stop");
+      EXPECT_EQ(stop.status, 200) << stop.Describe();
+      stopped = true;
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+  ASSERT_TRUE(stopped);
+  auto first = WaitRun(*cairn_, run);
+  Control(ca_, host, "POST", "/_sim/faults", "{}");
+  EXPECT_EQ(Str(first.at("state")), "stopped") << Dump(first);
+  int64_t pushed = Arr(Call("GET", changes_path).At("changes")).size();
+  EXPECT_GE(pushed, 1);
+  EXPECT_LT(pushed, kArticles) << "the push ran to the end instead of stopping";
+
+  // The next run pushes the rest, and only the rest.
+  auto second = Sync(integration);
+  ASSERT_EQ(Str(second.at("state")), "succeeded") << Dump(second);
+  EXPECT_EQ(Count(second, "kb_articles", "created"), kArticles - pushed) << Dump(second);
+  EXPECT_EQ(Count(second, "kb_articles", "unchanged"), pushed) << Dump(second);
+}
+
 // The activity log entries a sync writes name the record's company, as the API's own do.
 TEST_P(SyncRulesTest, SyncLogEntriesNameTheCompany) {
   Start();

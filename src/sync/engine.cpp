@@ -403,10 +403,16 @@ class RunExec {
       Error(kind, "", "the knowledge-base push needs the HaloPSA connector");
       return Status::Internal("the knowledge-base push needs the HaloPSA connector");
     }
-    auto pushed = sync::PushKnowledgeBase(store_, integration_, run_.id, run_.dry_run, *writer);
+    // Between articles: a stop asked (by the API or the engine stopping) ends the push there.
+    auto stop_asked = [&] {
+      if (stop_all_.load()) return true;
+      auto r = store_.Read([&](store::Tx& tx) { return tx.Repo<SyncRun>().Get(run_.id); });
+      return r.ok() && r->stop_requested;
+    };
+    auto pushed = sync::PushKnowledgeBase(store_, integration_, run_.id, run_.dry_run, *writer, stop_asked);
     for (const auto& [action, n] : pushed.counts) counts_.Add(kind, action, n);
     for (const auto& e : pushed.errors) Error(kind, "", e);
-    Checkpoint(kind);
+    Checkpoint(kind);  // throws Stopped when the push stopped for a stop request
     return pushed.failed ? Status::Unavailable("the knowledge-base push failed") : Status::Ok();
   }
 

@@ -92,7 +92,7 @@ std::unique_ptr<KbWriter> HaloKbWriterFor(connectors::Connector& connector) {
 }
 
 KbPushResult PushKnowledgeBase(store::Store& store, const Integration& integration, int64_t run_id, bool dry_run,
-                               KbWriter& halo) {
+                               KbWriter& halo, const std::function<bool()>& stop) {
   KbPushResult out;
   auto count = [&](const std::string& action, int64_t n = 1) { out.counts[action] += n; };
   count("created", 0);
@@ -243,6 +243,10 @@ KbPushResult PushKnowledgeBase(store::Store& store, const Integration& integrati
 
   // The articles, one upsert each.
   for (size_t i = 0; i < plan.size(); ++i) {
+    if (stop && stop()) {
+      out.stopped = true;
+      return out;
+    }
     const Push& p = plan[i];
     json::object body;
     if (p.link) body["id"] = p.link->halo_id;

@@ -21,6 +21,7 @@
 #include <boost/json/value.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -50,11 +51,13 @@ struct KbPushResult {
   std::map<std::string, int64_t> counts;  // action (created, updated, ...) -> articles
   std::vector<std::string> errors;        // for the run's errors
   bool failed = false;                    // something could not be pushed: the run fails
+  bool stopped = false;                   // `stop` said to stop before every article was pushed
 };
 
 // Pushes (or, dry, reports) the integration's articles; writes the KbLinks and the run's report
-// lines (SyncChange, kind "kb_articles").
+// lines (SyncChange, kind "kb_articles"). `stop` is asked before each article: when it answers
+// true, the push ends there (what was pushed is recorded; the rest goes on the next run).
 KbPushResult PushKnowledgeBase(store::Store& store, const Integration& integration, int64_t run_id, bool dry_run,
-                               KbWriter& halo);
+                               KbWriter& halo, const std::function<bool()>& stop = {});
 
 }  // namespace cairn::sync

@@ -226,6 +226,39 @@ class SyncRulesTest : public ApiTest {
             R"({"kind": ")" + kind + R"(", "action": ")" + action + R"(", "count": )" + std::to_string(n) + "}");
   }
   void Faults(const std::string& body) { Control(ca_, host_, "POST", "/_sim/faults", body); }
+  // A small Halo simulator (`companies` companies with one contact, site and device each) and
+  // Cairn with a Halo integration that pushes the knowledge base: the integration's id (0 when
+  // something failed, with the failure reported) and, in `host`, the simulator's.
+  int64_t StartHaloKb(uint64_t seed, int companies, std::string* host) {
+    sims::halo::HaloSimOptions o;
+    o.fleet.seed = seed;
+    o.fleet.companies = companies;
+    o.fleet.contacts_per_company = 1;
+    o.fleet.sites_per_company = 1;
+    o.fleet.devices_per_company = 1;
+    if (!ServeSim<sims::halo::HaloSim>(o, host)) {
+      ADD_FAILURE() << "the Halo simulator did not start";
+      return 0;
+    }
+    cairn_ = StartCairn();
+    if (!cairn_) {
+      ADD_FAILURE() << "Cairn did not start";
+      return 0;
+    }
+    auto r = Call("POST", "/api/v1/integrations",
+                  json::object{{"integration",
+                                json::object{{"slug", "halo"},
+                                             {"credentials", json::object{{"resource_server", "https://" + *host + "/api"},
+                                                                          {"tenant", "cairn-sim"},
+                                                                          {"client_id", "sim-halo-client-id"},
+                                                                          {"client_secret", "sim-halo-client-secret"}}},
+                                             {"default_layouts", json::object{{"users", Layout(*cairn_, "People")},
+                                                                              {"sites", Layout(*cairn_, "Sites")},
+                                                                              {"assets", Layout(*cairn_, "Devices")}}},
+                                             {"options", json::object{{"push_knowledge_base", true}}}}}});
+    EXPECT_EQ(r.status, 200) << r.Describe();
+    return r.status == 200 ? Int(r.At("integration", "id")) : 0;
+  }
   json::object Stats() {
     auto r = Control(ca_, host_, "GET", "/_sim/stats");
     auto v = json::parse(r.body);
@@ -1163,29 +1196,9 @@ TEST_P(SyncRulesTest, HaloImportConvergesThroughExpiredTokens) {
 // an archive deactivates it, an unchanged re-run posts nothing, an unmatched company's article
 // never leaves Cairn.
 TEST_P(SyncRulesTest, HaloKbPushFilesArticlesInFaqLists) {
-  sims::halo::HaloSimOptions o;
-  o.fleet.seed = 11;
-  o.fleet.companies = 2;
-  o.fleet.contacts_per_company = 1;
-  o.fleet.sites_per_company = 1;
-  o.fleet.devices_per_company = 1;
   std::string host;
-  auto* sim = ServeSim<sims::halo::HaloSim>(o, &host);
-  ASSERT_TRUE(sim);
-  cairn_ = StartCairn();
-  ASSERT_TRUE(cairn_);
-  auto r = Call("POST", "/api/v1/integrations",
-                json::object{{"integration", json::object{{"slug", "halo"},
-                                                          {"credentials", json::object{{"resource_server", "https://" + host + "/api"},
-                                                                                       {"tenant", "cairn-sim"},
-                                                                                       {"client_id", "sim-halo-client-id"},
-                                                                                       {"client_secret", "sim-halo-client-secret"}}},
-                                                          {"default_layouts", json::object{{"users", Layout(*cairn_, "People")},
-                                                                                           {"sites", Layout(*cairn_, "Sites")},
-                                                                                           {"assets", Layout(*cairn_, "Devices")}}},
-                                                          {"options", json::object{{"push_knowledge_base", true}}}}}});
-  ASSERT_EQ(r.status, 200) << r.Describe();
-  int64_t integration = Int(r.At("integration", "id"));
+  int64_t integration = StartHaloKb(11, 2, &host);
+  ASSERT_GT(integration, 0);
   auto article = [&](const std::string& name, const std::string& content, std::optional<int64_t> company) {
     json::object a{{"name", name}, {"content", content}};
     if (company) a["company_id"] = *company;
@@ -1342,29 +1355,9 @@ TEST_P(SyncRulesTest, HaloKbPushFilesArticlesInFaqLists) {
 }
 
 TEST_P(SyncRulesTest, AStopEndsTheKbPushBetweenArticlesAndTheNextRunPushesTheRest) {
-  sims::halo::HaloSimOptions o;
-  o.fleet.seed = 12;
-  o.fleet.companies = 1;
-  o.fleet.contacts_per_company = 1;
-  o.fleet.sites_per_company = 1;
-  o.fleet.devices_per_company = 1;
   std::string host;
-  auto* sim = ServeSim<sims::halo::HaloSim>(o, &host);
-  ASSERT_TRUE(sim);
-  cairn_ = StartCairn();
-  ASSERT_TRUE(cairn_);
-  auto r = Call("POST", "/api/v1/integrations",
-                json::object{{"integration", json::object{{"slug", "halo"},
-                                                          {"credentials", json::object{{"resource_server", "https://" + host + "/api"},
-                                                                                       {"tenant", "cairn-sim"},
-                                                                                       {"client_id", "sim-halo-client-id"},
-                                                                                       {"client_secret", "sim-halo-client-secret"}}},
-                                                          {"default_layouts", json::object{{"users", Layout(*cairn_, "People")},
-                                                                                           {"sites", Layout(*cairn_, "Sites")},
-                                                                                           {"assets", Layout(*cairn_, "Devices")}}},
-                                                          {"options", json::object{{"push_knowledge_base", true}}}}}});
-  ASSERT_EQ(r.status, 200) << r.Describe();
-  int64_t integration = Int(r.At("integration", "id"));
+  int64_t integration = StartHaloKb(12, 1, &host);
+  ASSERT_GT(integration, 0);
   ASSERT_EQ(Str(Import(integration).at("state")), "succeeded");
   constexpr int kArticles = 12;
   for (int i = 0; i < kArticles; ++i) {

@@ -245,17 +245,32 @@ class SyncRulesTest : public ApiTest {
       ADD_FAILURE() << "Cairn did not start";
       return 0;
     }
-    auto r = Call("POST", "/api/v1/integrations",
-                  json::object{{"integration",
-                                json::object{{"slug", "halo"},
-                                             {"credentials", json::object{{"resource_server", "https://" + *host + "/api"},
-                                                                          {"tenant", "cairn-sim"},
-                                                                          {"client_id", "sim-halo-client-id"},
-                                                                          {"client_secret", "sim-halo-client-secret"}}},
-                                             {"default_layouts", json::object{{"users", Layout(*cairn_, "People")},
-                                                                              {"sites", Layout(*cairn_, "Sites")},
-                                                                              {"assets", Layout(*cairn_, "Devices")}}},
-                                             {"options", json::object{{"push_knowledge_base", true}}}}}});
+    return SimIntegration("halo", *host, json::object{{"options", json::object{{"push_knowledge_base", true}}}});
+  }
+  // An integration of `slug` (halo, syncro or pulseway_rmm) against the simulator at `host`, with
+  // the simulator's credentials and a layout per default kind; `extra` adds or replaces fields of
+  // the body. Its id, or 0 (with the failure reported).
+  int64_t SimIntegration(const std::string& slug, const std::string& host, json::object extra = {}) {
+    json::object body{{"slug", slug}};
+    if (slug == "halo") {
+      body["credentials"] = json::object{{"resource_server", "https://" + host + "/api"},
+                                         {"tenant", "cairn-sim"},
+                                         {"client_id", "sim-halo-client-id"},
+                                         {"client_secret", "sim-halo-client-secret"}};
+      body["default_layouts"] = json::object{{"users", Layout(*cairn_, "People")},
+                                             {"sites", Layout(*cairn_, "Sites")},
+                                             {"assets", Layout(*cairn_, "Devices")}};
+    } else if (slug == "syncro") {
+      body["credentials"] = json::object{{"domain", host}, {"api_key", "sim-syncro-api-key"}};
+      body["default_layouts"] =
+          json::object{{"contacts", Layout(*cairn_, "People")}, {"assets", Layout(*cairn_, "Devices")}};
+    } else {
+      body["credentials"] = json::object{
+          {"server", host}, {"token_id", "sim-pulseway-token-id"}, {"token_secret", "sim-pulseway-token-secret"}};
+      body["default_layouts"] = json::object{{"systems", Layout(*cairn_, "Systems")}};
+    }
+    for (auto& [k, v] : extra) body[k] = v;
+    auto r = Call("POST", "/api/v1/integrations", json::object{{"integration", body}});
     EXPECT_EQ(r.status, 200) << r.Describe();
     return r.status == 200 ? Int(r.At("integration", "id")) : 0;
   }
@@ -830,13 +845,8 @@ TEST_P(SyncRulesTest, SyncroImportReachesTheSimulatorsTotals) {
   ASSERT_TRUE(sim);
   cairn_ = StartCairn();
   ASSERT_TRUE(cairn_);
-  auto r = Call("POST", "/api/v1/integrations",
-                json::object{{"integration", json::object{{"slug", "syncro"},
-                                                          {"credentials", json::object{{"domain", host}, {"api_key", "sim-syncro-api-key"}}},
-                                                          {"default_layouts", json::object{{"contacts", Layout(*cairn_, "People")},
-                                                                                           {"assets", Layout(*cairn_, "Devices")}}}}}});
-  ASSERT_EQ(r.status, 200) << r.Describe();
-  int64_t integration = Int(r.At("integration", "id"));
+  int64_t integration = SimIntegration("syncro", host);
+  ASSERT_GT(integration, 0);
   auto import = Import(integration);
   ASSERT_EQ(Str(import.at("state")), "succeeded") << Dump(import);
   auto view = sim->tenant().View();
@@ -860,14 +870,8 @@ TEST_P(SyncRulesTest, PulsewayImportReachesTheSimulatorsTotals) {
   ASSERT_TRUE(sim);
   cairn_ = StartCairn();
   ASSERT_TRUE(cairn_);
-  auto r = Call("POST", "/api/v1/integrations",
-                json::object{{"integration", json::object{{"slug", "pulseway_rmm"},
-                                                          {"credentials", json::object{{"server", host},
-                                                                                       {"token_id", "sim-pulseway-token-id"},
-                                                                                       {"token_secret", "sim-pulseway-token-secret"}}},
-                                                          {"default_layouts", json::object{{"systems", Layout(*cairn_, "Systems")}}}}}});
-  ASSERT_EQ(r.status, 200) << r.Describe();
-  int64_t integration = Int(r.At("integration", "id"));
+  int64_t integration = SimIntegration("pulseway_rmm", host);
+  ASSERT_GT(integration, 0);
   auto import = Import(integration);
   ASSERT_EQ(Str(import.at("state")), "succeeded") << Dump(import);
   auto view = sim->tenant().View();
@@ -997,15 +1001,8 @@ TEST_P(SyncRulesTest, PulsewaySkipSystemsImportsNoSystems) {
   ASSERT_TRUE(sim);
   cairn_ = StartCairn();
   ASSERT_TRUE(cairn_);
-  auto r = Call("POST", "/api/v1/integrations",
-                json::object{{"integration", json::object{{"slug", "pulseway_rmm"},
-                                                          {"credentials", json::object{{"server", host},
-                                                                                       {"token_id", "sim-pulseway-token-id"},
-                                                                                       {"token_secret", "sim-pulseway-token-secret"}}},
-                                                          {"default_layouts", json::object{{"systems", Layout(*cairn_, "Systems")}}},
-                                                          {"options", json::object{{"skip_systems", true}}}}}});
-  ASSERT_EQ(r.status, 200) << r.Describe();
-  int64_t integration = Int(r.At("integration", "id"));
+  int64_t integration = SimIntegration("pulseway_rmm", host, json::object{{"options", json::object{{"skip_systems", true}}}});
+  ASSERT_GT(integration, 0);
   auto import = Import(integration);
   ASSERT_EQ(Str(import.at("state")), "succeeded") << Dump(import);
   EXPECT_LE(Count(import, "systems", "created"), 0) << Dump(import);
@@ -1030,13 +1027,8 @@ TEST_P(SyncRulesTest, ARecordListedTwiceInOneRunMakesOneAsset) {
   ASSERT_TRUE(sim);
   cairn_ = StartCairn();
   ASSERT_TRUE(cairn_);
-  auto r = Call("POST", "/api/v1/integrations",
-                json::object{{"integration", json::object{{"slug", "syncro"},
-                                                          {"credentials", json::object{{"domain", host}, {"api_key", "sim-syncro-api-key"}}},
-                                                          {"default_layouts", json::object{{"contacts", Layout(*cairn_, "People")},
-                                                                                           {"assets", Layout(*cairn_, "Devices")}}}}}});
-  ASSERT_EQ(r.status, 200) << r.Describe();
-  int64_t integration = Int(r.At("integration", "id"));
+  int64_t integration = SimIntegration("syncro", host);
+  ASSERT_GT(integration, 0);
   ASSERT_EQ(Str(Sync(integration).at("state")), "succeeded");
   ASSERT_EQ(Call("POST", "/api/v1/integrations/" + std::to_string(integration) + "/match",
                  json::object{{"action", "create_all"}}).status, 200);
@@ -1102,13 +1094,8 @@ TEST_P(SyncRulesTest, ARecordMissedByAShiftedPageIsNotArchived) {
   ASSERT_TRUE(sim);
   cairn_ = StartCairn();
   ASSERT_TRUE(cairn_);
-  auto r = Call("POST", "/api/v1/integrations",
-                json::object{{"integration", json::object{{"slug", "syncro"},
-                                                          {"credentials", json::object{{"domain", host}, {"api_key", "sim-syncro-api-key"}}},
-                                                          {"default_layouts", json::object{{"contacts", Layout(*cairn_, "People")},
-                                                                                           {"assets", Layout(*cairn_, "Devices")}}}}}});
-  ASSERT_EQ(r.status, 200) << r.Describe();
-  int64_t integration = Int(r.At("integration", "id"));
+  int64_t integration = SimIntegration("syncro", host);
+  ASSERT_GT(integration, 0);
   ASSERT_EQ(Str(Import(integration).at("state")), "succeeded");
   std::vector<RecordKey> assets;
   sim->tenant().View()->ForEach(RecordKind::kDevice, std::nullopt, [&](RecordKey k) {
@@ -1165,17 +1152,8 @@ TEST_P(SyncRulesTest, HaloImportConvergesThroughExpiredTokens) {
   ASSERT_TRUE(sim);
   cairn_ = StartCairn();
   ASSERT_TRUE(cairn_);
-  auto r = Call("POST", "/api/v1/integrations",
-                json::object{{"integration", json::object{{"slug", "halo"},
-                                                          {"credentials", json::object{{"resource_server", "https://" + host + "/api"},
-                                                                                       {"tenant", "cairn-sim"},
-                                                                                       {"client_id", "sim-halo-client-id"},
-                                                                                       {"client_secret", "sim-halo-client-secret"}}},
-                                                          {"default_layouts", json::object{{"users", Layout(*cairn_, "People")},
-                                                                                           {"sites", Layout(*cairn_, "Sites")},
-                                                                                           {"assets", Layout(*cairn_, "Devices")}}}}}});
-  ASSERT_EQ(r.status, 200) << r.Describe();
-  int64_t integration = Int(r.At("integration", "id"));
+  int64_t integration = SimIntegration("halo", host);
+  ASSERT_GT(integration, 0);
   Control(ca_, host, "POST", "/_sim/faults", R"({"token_ttl_s": 1, "latency_ms": 300})");
   auto import = Import(integration);
   Control(ca_, host, "POST", "/_sim/faults", "{}");

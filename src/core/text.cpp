@@ -1,5 +1,7 @@
 #include "core/text.h"
 
+#include <cstdio>
+
 namespace cairn {
 namespace {
 bool IsAlnum(char c) {
@@ -174,6 +176,17 @@ std::string HexEncode(std::string_view bytes) {
     out += kHex[c >> 4];
     out += kHex[c & 15];
   }
+  return out;
+}
+
+std::string Fnv1aHex(std::string_view bytes) {
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : bytes) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  char out[17];
+  std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(h));
   return out;
 }
 

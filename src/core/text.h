@@ -31,4 +31,7 @@ std::string_view TruncateUtf8(std::string_view s, size_t max_bytes);
 // Lower-case hex of bytes.
 std::string HexEncode(std::string_view bytes);
 
+// FNV-1a 64 of bytes as 16 lower-case hex digits: a stable fingerprint (not a secure hash).
+std::string Fnv1aHex(std::string_view bytes);
+
 }  // namespace cairn

@@ -181,7 +181,7 @@ template <class T>
 Status Repository<T>::IndexForSearch(const T& row) {
   if constexpr (kIndexed<T>) {
     auto doc = DocFor(row);
-    return SearchIndex(conn_, search_).Put(doc->kind, row.id, doc->company_id, doc->archived, doc->title,
+    return SearchIndex(conn_, *search_).Put(doc->kind, row.id, doc->company_id, doc->archived, doc->title,
                                   doc->body);
   } else {
     (void)row;
@@ -271,7 +271,7 @@ Status Repository<T>::Delete(int64_t id) {
   if (!n.ok()) return n.status();
   if (*n == 0) return Status::NotFound(NotFoundMessage<T>());
   if constexpr (kIndexed<T>) {
-    CAIRN_RETURN_IF_ERROR(SearchIndex(conn_, search_).Remove(T::Schema().model, id));
+    CAIRN_RETURN_IF_ERROR(SearchIndex(conn_, *search_).Remove(T::Schema().model, id));
   }
   return Status::Ok();
 }
@@ -285,7 +285,7 @@ Result<int64_t> Repository<T>::DeleteWhere(const Query& q) {
     // Keep the index in step: collect the ids first.
     auto ids = List(Query{q.where});
     if (!ids.ok()) return ids.status();
-    for (const auto& r : *ids) CAIRN_RETURN_IF_ERROR(SearchIndex(conn_, search_).Remove(T::Schema().model, r.id));
+    for (const auto& r : *ids) CAIRN_RETURN_IF_ERROR(SearchIndex(conn_, *search_).Remove(T::Schema().model, r.id));
   }
   MarkWritten();
   return conn_.Execute(sql, params);

@@ -127,23 +127,12 @@ int64_t AsInt64(const Value& v) {
 Status SearchIndex::Put(std::string_view kind, int64_t id, std::optional<int64_t> company_id,
                         bool archived, const std::string& title, const std::string& body) {
   if (archived) return Remove(kind, id);
-  Value company = company_id ? Value(*company_id) : Value();
-  if (conn_.dialect() == Dialect::kSqlite) {
-    int64_t rowid = id * 4 + KindCode(kind);
-    if (pending_) {
-      pending_->Put(rowid, SearchPending::Doc{std::string(kind), company_id, title, IndexTerms(title), IndexTerms(body)});
-      return Status::Ok();
-    }
-    Value del[] = {rowid};
-    auto n = conn_.Execute("DELETE FROM search_fts WHERE rowid = ?", del);
-    if (!n.ok()) return n.status();
-    Value ins[] = {rowid, IndexTerms(title), IndexTerms(body), std::string(kind), company, title};
-    auto m = conn_.Execute(
-        "INSERT INTO search_fts (rowid, title, body, kind, company_id, name) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        ins);
-    return m.ok() ? Status::Ok() : m.status();
+  if (pending_) {  // SQLite
+    pending_->Put(id * 4 + KindCode(kind),
+                  SearchPending::Doc{std::string(kind), company_id, title, IndexTerms(title), IndexTerms(body)});
+    return Status::Ok();
   }
+  Value company = company_id ? Value(*company_id) : Value();
   Value ins[] = {std::string(kind), id, company, title, IndexTerms(title), IndexTerms(body)};
   auto m = conn_.Execute(
       "INSERT INTO search_docs (kind, record_id, company_id, title, title_terms, body_terms) "
@@ -155,14 +144,9 @@ Status SearchIndex::Put(std::string_view kind, int64_t id, std::optional<int64_t
 }
 
 Status SearchIndex::Remove(std::string_view kind, int64_t id) {
-  if (conn_.dialect() == Dialect::kSqlite) {
-    if (pending_) {
-      pending_->Put(id * 4 + KindCode(kind), std::nullopt);
-      return Status::Ok();
-    }
-    Value p[] = {id * 4 + KindCode(kind)};
-    auto n = conn_.Execute("DELETE FROM search_fts WHERE rowid = ?", p);
-    return n.ok() ? Status::Ok() : n.status();
+  if (pending_) {  // SQLite
+    pending_->Put(id * 4 + KindCode(kind), std::nullopt);
+    return Status::Ok();
   }
   Value p[] = {std::string(kind), id};
   auto n = conn_.Execute("DELETE FROM search_docs WHERE kind = ? AND record_id = ?", p);

@@ -112,7 +112,8 @@ class SearchPending {
 template <class T>
 class Repository {
  public:
-  Repository(Connection& conn, const Clock& clock, WriteSet* writes = nullptr, SearchPending* search = nullptr)
+  // `search`: where the call's search-index changes wait (Tx owns both).
+  Repository(Connection& conn, const Clock& clock, WriteSet* writes, SearchPending* search)
       : conn_(conn), clock_(clock), writes_(writes), search_(search) {}
 
   // NotFound "<Model> not found".
@@ -175,9 +176,9 @@ struct SearchQuery {
 
 class SearchIndex {
  public:
-  // With `pending` (SQLite only), Put and Remove are kept there until Flush.
-  explicit SearchIndex(Connection& conn, SearchPending* pending = nullptr)
-      : conn_(conn), pending_(conn.dialect() == Dialect::kSqlite ? pending : nullptr) {}
+  // On SQLite, Put and Remove are kept in `pending` until Flush; PostgreSQL writes at once.
+  SearchIndex(Connection& conn, SearchPending& pending)
+      : conn_(conn), pending_(conn.dialect() == Dialect::kSqlite ? &pending : nullptr) {}
   // Best match first. An empty query answers an empty list.
   Result<std::vector<SearchHit>> Search(const SearchQuery& q);
   // Internal to the store: keeps the index in step with a record.
@@ -200,7 +201,7 @@ class Tx {
   Repository<T> Repo() {
     return Repository<T>(conn_, clock_, &writes_, &search_);
   }
-  SearchIndex Search() { return SearchIndex(conn_, &search_); }
+  SearchIndex Search() { return SearchIndex(conn_, search_); }
   Dialect dialect() const { return conn_.dialect(); }
   const Clock& clock() const { return clock_; }
   const WriteSet& writes() const { return writes_; }

@@ -127,17 +127,9 @@ std::string HashOf(const VendorItem& i) {
 // with those until their next update replaces them, so an upgrade does not report every record
 // as changed.
 std::string LegacyHashOf(const VendorItem& i) {
-  std::string s = i.name + '\x1f' + i.type + '\x1f' + i.serial + '\x1f' + (i.active ? "1" : "0") + '\x1f' +
+  return Fnv1aHex(i.name + '\x1f' + i.type + '\x1f' + i.serial + '\x1f' + (i.active ? "1" : "0") + '\x1f' +
                   i.company_vendor_id + '\x1f' + i.link + '\x1f' + json::serialize(i.card) + '\x1f' +
-                  json::serialize(i.details);
-  uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  char out[17];
-  std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(h));
-  return out;
+                  json::serialize(i.details));
 }
 
 // Whether `stored` (a link's digest) is the digest of `item` (digest already set).
@@ -346,7 +338,6 @@ class RunExec {
       return;
     }
     last_checkpoint_ = mono;
-    int64_t now = clock_.NowMs();
     bool stop = stop_all_.load();
     (void)store_.Write([&](store::Tx& tx) -> Status {
       auto r = tx.Repo<SyncRun>().Lock(run_.id);
@@ -357,7 +348,6 @@ class RunExec {
       r->errors = json::serialize(errors_);
       r->progress = json::serialize(progress_);
       r->requests = requests();
-      (void)now;
       return tx.Repo<SyncRun>().Update(*r).status();
     });
     if (stop) throw Stopped();
@@ -563,7 +553,7 @@ class RunExec {
   // What the diff reads of a link: enough to tell unchanged from changed and the action; Apply
   // reads the whole link (card included) of what changed.
   static const std::vector<std::string>& LinkColumns() {
-    static const std::vector<std::string> columns{"id", "sync_id", "hash", "active", "gone", "archived_by_sync"};
+    static const std::vector<std::string> columns{"id", "sync_id", "hash", "gone", "archived_by_sync"};
     return columns;
   }
 
@@ -662,7 +652,6 @@ class RunExec {
     });
     if (!read.ok()) return read;
     auto& company_of = k.company_of;
-    bool rename = k.rename;
 
     std::unordered_set<std::string> seen;
     std::vector<Change> pending;
@@ -714,7 +703,6 @@ class RunExec {
         if (!c.item.active && !l.archived_by_sync) c.action = "archived";
         else if (c.item.active && (l.archived_by_sync || l.gone)) c.action = "unarchived";
         // (what else changed, the card included, is added by Apply, which reads the stored card)
-        (void)rename;
         pending.push_back(std::move(c));
       }
       if (pending.size() >= kBatch) {
@@ -855,7 +843,6 @@ class RunExec {
   Status Apply(const std::string& kind, const KindContext& k, std::vector<Change>& batch) {
     const auto& company_of = k.company_of;
     bool rename = k.rename;
-    int64_t now = clock_.NowMs();
     std::vector<std::string> actions;  // counted once the transaction has committed
     Status st = store_.Write([&](store::Tx& tx) -> Status {
       actions.clear();
@@ -1079,7 +1066,6 @@ class RunExec {
           } else {
             l.gone = true;
           }
-          (void)now;
           auto saved = l.id ? tx.Repo<SyncLink>().Update(l) : tx.Repo<SyncLink>().Insert(l);
           if (!saved.ok()) return saved.status();
         }

@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "connectors/halo/connector.h"
+#include "core/text.h"
 #include "http/message.h"
 
 namespace cairn::sync {
@@ -37,17 +38,6 @@ class HaloWriter : public KbWriter {
  private:
   connectors::halo::Client& c_;
 };
-
-std::string Fnv(const std::string& s) {
-  uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  char out[17];
-  std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(h));
-  return out;
-}
 
 std::optional<int64_t> IdOf(const json::value* v) {
   if (!v) return std::nullopt;
@@ -138,7 +128,7 @@ KbPushResult PushKnowledgeBase(store::Store& store, const Integration& integrati
     p.content = a.content;
     p.list_name = a.company_id ? chosen.at(*a.company_id) : kCentralList;
     p.inactive = a.archived;
-    p.hash = Fnv(a.name + '\x1f' + a.content + '\x1f' + p.list_name + '\x1f' + (a.archived ? "1" : "0"));
+    p.hash = Fnv1aHex(a.name + '\x1f' + a.content + '\x1f' + p.list_name + '\x1f' + (a.archived ? "1" : "0"));
     if (auto it = links.find(a.id); it != links.end()) p.link = it->second;
     if (!p.link && p.inactive) {
       count("skipped");  // archived before it was ever pushed

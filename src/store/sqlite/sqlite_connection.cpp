@@ -48,6 +48,7 @@ class Checkpointer {
     static std::mutex registry_mu;
     static std::map<std::string, std::weak_ptr<Checkpointer>> registry;
     std::lock_guard lock(registry_mu);
+    std::erase_if(registry, [](const auto& entry) { return entry.second.expired(); });
     auto& slot = registry[path];
     if (auto existing = slot.lock()) return existing;
     auto made = std::make_shared<Checkpointer>(path);

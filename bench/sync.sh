@@ -3,6 +3,7 @@
 # companies, 40,000 contacts, 4,000 sites, 200,000 configurations, 2,000 agreements. Measures the
 # initial import (records/s), Cairn's peak resident memory, and a no-change re-sync's time as a
 # share of the import. Prints a report (also build/bench-sync/report.txt) for bench/RESULTS.md.
+# RESYNCS=n: n no-change re-syncs instead of one (each reported).
 # SIM_ENV / CAIRN_ENV: environment for the simulator / Cairn (experiments, e.g. LD_PRELOAD=...).
 # PERF=/tmp/x.perf PERF_PHASE=import|resync|full records a profile of that phase (it slows what it
 # profiles: not for figures).
@@ -82,7 +83,7 @@ api POST "/api/v1/integrations/$ID/match" '{"action":"create_all"}' > /dev/null
 # PERF=<file> records a profile of Cairn during one phase (PERF_PHASE=import, resync or full).
 profile_start() {
   if [ -n "${PERF:-}" ] && [ "${PERF_PHASE:-import}" = "$1" ]; then
-    perf record -F "${PERF_HZ:-200}" --call-graph dwarf,16384 -p "$CAIRN_PID" -o "$PERF" 2> "$OUT/perf.log" &
+    perf record -F "${PERF_HZ:-200}" ${PERF_GRAPH---call-graph dwarf,16384} -p "$CAIRN_PID" -o "$PERF" 2> "$OUT/perf.log" &
     PERF_PID=$!
   fi
 }
@@ -99,7 +100,13 @@ RSS_ANON=$(awk '/RssAnon/ {printf "%d", $2 / 1024}' "/proc/$CAIRN_PID/status")
 RSS_FILE=$(awk '/RssFile/ {printf "%d", $2 / 1024}' "/proc/$CAIRN_PID/status")
 created=$(printf %s "$IMPORT_JSON" | grep -o '"created":[0-9]*' | cut -d: -f2 | awk '{ s += $1 } END { print s }')
 profile_start resync
+CAIRN_CPU0=$(cpu "$CAIRN_PID"); SIM_CPU0=$(cpu "${PIDS[0]}")
 read -r RESYNC_S RESYNC_JSON < <(run)
+RESYNC_CAIRN_CPU=$(awk -v a="$CAIRN_CPU0" -v b="$(cpu "$CAIRN_PID")" 'BEGIN { printf "%.1f", b - a }')
+RESYNC_SIM_CPU=$(awk -v a="$SIM_CPU0" -v b="$(cpu "${PIDS[0]}")" 'BEGIN { printf "%.1f", b - a }')
+# RESYNCS=n: n - 1 more no-change re-syncs, each reported (the machines are noisy).
+MORE_RESYNCS=""
+for _ in $(seq 2 "${RESYNCS:-1}"); do MORE_RESYNCS="$MORE_RESYNCS $(run | cut -d' ' -f1) s"; done
 profile_stop
 profile_start full
 read -r FULL_S FULL_JSON < <(run '{"full":true}')
@@ -115,6 +122,8 @@ report "| initial import (companies matched, everything created) | $created reco
 report "| CPU during the import (2 cores shared) | Cairn ${CAIRN_CPU} s, simulator ${SIM_CPU} s |"
 report "| Cairn peak resident memory after the import | **${RSS} MiB** (now: ${RSS_ANON} MiB own, ${RSS_FILE} MiB mapped files: the database and binaries) |"
 report "| no-change re-sync (incremental where the vendor has a cursor) | ${RESYNC_S} s = **$(awk -v a="$RESYNC_S" -v b="$IMPORT_S" 'BEGIN { printf "%.1f%%", 100 * a / b }')** of the import |"
+[ -n "$MORE_RESYNCS" ] && report "| further no-change re-syncs |$MORE_RESYNCS |"
+report "| CPU during the no-change re-sync | Cairn ${RESYNC_CAIRN_CPU} s, simulator ${RESYNC_SIM_CPU} s |"
 report "| no-change full re-sync (every record listed and compared) | ${FULL_S} s = $(awk -v a="$FULL_S" -v b="$IMPORT_S" 'BEGIN { printf "%.1f%%", 100 * a / b }') of the import |"
 report "| simulator peak resident memory | ${SIM_RSS} MiB |"
 report ""

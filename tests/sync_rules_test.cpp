@@ -1169,6 +1169,74 @@ TEST_P(SyncRulesTest, HaloImportConvergesThroughExpiredTokens) {
   EXPECT_GE(tokens, 3) << "tokens were not renewed: " << json::serialize(stats);
 }
 
+// HaloPSA has no change cursor: every run lists everything, so every run is a complete
+// enumeration (a record deleted at Halo is archived on the next plain run). What Cairn holds
+// unchanged is told from the record's bytes and reported as nothing; a card re-synced on its own
+// (its digest then Cairn's alone) is read again on the next run and still reported as nothing.
+TEST_P(SyncRulesTest, HaloRunsAreCompleteEnumerationsAndUnchangedRecordsReportNothing) {
+  sims::halo::HaloSimOptions o;
+  o.fleet.seed = 13;
+  o.fleet.companies = 3;
+  o.fleet.contacts_per_company = 2;
+  o.fleet.sites_per_company = 1;
+  o.fleet.devices_per_company = 4;
+  o.fleet.inactive_share = 0;
+  std::string host;
+  auto* sim = ServeSim<sims::halo::HaloSim>(o, &host);
+  ASSERT_TRUE(sim);
+  cairn_ = StartCairn();
+  ASSERT_TRUE(cairn_);
+  int64_t integration = SimIntegration("halo", host);
+  ASSERT_GT(integration, 0);
+  auto import = Import(integration);
+  ASSERT_EQ(Str(import.at("state")), "succeeded") << Dump(import);
+  int64_t devices = sim->tenant().View()->Total(RecordKind::kDevice);
+  ASSERT_EQ(Count(import, "assets", "created"), devices) << Dump(import);
+  auto changes_of = [&](const json::object& run) {
+    auto r = Call("GET", "/api/v1/sync_runs/" + std::to_string(Int(run.at("id"))) + "/changes?page_size=1000");
+    EXPECT_EQ(r.status, 200) << r.Describe();
+    return Arr(r.At("changes"));
+  };
+  std::vector<std::string> assets;
+  for (const auto& c : changes_of(import))
+    if (Str(c.at("kind")) == "assets") assets.push_back(Str(c.at("sync_id")));
+  ASSERT_GE(assets.size(), 3u);
+  auto expect_nothing = [&](const json::object& run, const char* what) {
+    ASSERT_EQ(Str(run.at("state")), "succeeded") << what << ": " << Dump(run);
+    EXPECT_EQ(run.at("full"), json::value(true)) << what << ": every Halo run lists everything: " << Dump(run);
+    for (const char* kind : {"companies", "users", "sites", "assets", "contracts"})
+      for (const char* action : {"created", "updated", "archived", "unarchived", "failed"})
+        EXPECT_EQ(Count(run, kind, action), 0) << what << ": " << kind << " " << action << ": " << Dump(run);
+    EXPECT_EQ(Count(run, "assets", "unchanged"), devices) << what << ": " << Dump(run);
+    EXPECT_TRUE(changes_of(run).empty()) << what;
+  };
+  expect_nothing(Sync(integration), "no-change re-sync");
+
+  // One card re-synced on its own, then a plain run: read again, still nothing to report.
+  auto card = Call("GET", "/api/v1/cards/lookup?integration_slug=halo&integration_type=assets&integration_id=" + assets[0]);
+  ASSERT_EQ(Arr(card.At("integrator_cards")).size(), 1u) << card.body;
+  auto resync = Call("POST", "/api/v1/cards/" + std::to_string(Int(Arr(card.At("integrator_cards"))[0].at("id"))) + "/resync");
+  ASSERT_EQ(resync.status, 200) << resync.Describe();
+  expect_nothing(Sync(integration), "after a card re-sync");
+  expect_nothing(Sync(integration), "the run after");
+
+  // A rename and a deletion at Halo: both arrive on the next plain run.
+  Control(ca_, host, "POST", "/_sim/mutate", R"({"kind": "assets", "action": "rename", "ids": [)" + assets[1] + "]}");
+  Control(ca_, host, "POST", "/_sim/mutate", R"({"kind": "assets", "action": "delete", "ids": [)" + assets[2] + "]}");
+  auto next = Sync(integration);
+  ASSERT_EQ(Str(next.at("state")), "succeeded") << Dump(next);
+  EXPECT_EQ(Count(next, "assets", "updated"), 1) << Dump(next);
+  EXPECT_EQ(Count(next, "assets", "archived"), 1) << "deleted at Halo: archived on a plain run: " << Dump(next);
+  EXPECT_EQ(Count(next, "assets", "unchanged"), devices - 2) << Dump(next);
+  std::map<std::string, std::string> reported;
+  for (const auto& c : changes_of(next)) reported[Str(c.at("sync_id"))] = Str(c.at("action"));
+  EXPECT_EQ(reported, (std::map<std::string, std::string>{{assets[1], "updated"}, {assets[2], "archived"}}));
+  auto after = Sync(integration);
+  ASSERT_EQ(Str(after.at("state")), "succeeded") << Dump(after);
+  for (const char* action : {"created", "updated", "archived", "unarchived", "failed"})
+    EXPECT_EQ(Count(after, "assets", action), 0) << action << ": " << Dump(after);
+}
+
 // HaloPSA knowledge-base push: the central articles and those of matched companies arrive in
 // Halo's KB in FAQ lists ("Cairn", "Cairn - <company>"); an edit updates the same Halo article,
 // an archive deactivates it, an unchanged re-run posts nothing, an unmatched company's article

@@ -43,7 +43,18 @@ struct VendorItem {
   // Not set by connectors: the sync engine's digest of all the above (on the listing thread),
   // which tells an unchanged record without comparing it field by field.
   std::string digest;
+  // Set by connectors that list with ListKnown: the digest of the record's bytes as the vendor
+  // sent them ("s1:" + 16 hex digits, the prefix naming the mapping that read them). Cairn keeps
+  // it in front of the engine's digest.
+  std::string source_digest;
+  // False: passed on by ListKnown without being mapped, because its source digest is the one
+  // Cairn holds. Only kind, vendor_id, company_vendor_id, type and source_digest are set.
+  bool mapped = true;
 };
+
+// What Cairn holds of a record, for ListKnown: the digest stored for `vendor_id` of the kind
+// listed, nullptr when it holds none (or holds it as gone). Called on the listing thread.
+using KnownDigest = std::function<const std::string*(std::string_view vendor_id)>;
 
 class Connector {
  public:
@@ -64,6 +75,16 @@ class Connector {
   // connector itself.
   virtual Status List(std::string_view kind, int64_t since_ms,
                       const std::function<Status(VendorItem&&)>& sink) = 0;
+  // Whether List honours since_ms. Runs against a vendor without a change cursor list everything
+  // every time, so each of them is a complete enumeration.
+  virtual bool HasChangeCursor() const { return false; }
+  // As List, and a record whose source digest begins `known(its vendor id)` may be passed on
+  // unmapped (VendorItem::mapped false): what is unchanged is told before it is parsed. Vendors
+  // that cannot tell list as List does.
+  virtual Status ListKnown(std::string_view kind, int64_t since_ms, const KnownDigest& /*known*/,
+                           const std::function<Status(VendorItem&&)>& sink) {
+    return List(kind, since_ms, sink);
+  }
   // One record again, for "re-sync this card". NotFound when the vendor no longer has it.
   virtual Result<VendorItem> Get(std::string_view kind, std::string_view vendor_id) = 0;
   // Calls made to the vendor so far (retries included), for run reports and tests.

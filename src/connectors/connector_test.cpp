@@ -447,6 +447,59 @@ TEST_F(HaloTest, ListsEveryKindExactlyAcrossPages) {
   EXPECT_EQ(All(*halo, "assets").size(), assets.size() - 1);
 }
 
+TEST_F(HaloTest, ListKnownPassesOnUnmappedOnlyWhatCairnHoldsAsItIs) {
+  StartHalo();
+  auto halo = Make();
+  auto list = [&](const KnownDigest& known) {
+    std::vector<VendorItem> out;
+    auto st = halo->ListKnown("assets", 0, known, [&](VendorItem&& i) {
+      out.push_back(std::move(i));
+      return Status::Ok();
+    });
+    EXPECT_TRUE(st.ok()) << st.ToString();
+    return out;
+  };
+  auto first = list({});
+  ASSERT_GT(first.size(), 10u);
+  std::map<std::string, std::string> held;
+  std::map<std::string, VendorItem> mapped;
+  for (auto& i : first) {
+    EXPECT_TRUE(i.mapped);
+    EXPECT_TRUE(i.source_digest.starts_with("s1:")) << i.source_digest;
+    held[i.vendor_id] = i.source_digest + "h2:0123456789abcdef";
+    mapped[i.vendor_id] = i;
+  }
+  EXPECT_EQ(list({}).front().source_digest, first.front().source_digest) << "the same bytes, the same digest";
+  // One asset changes at the vendor, one Cairn does not hold, one it holds under an older digest.
+  const std::string renamed = first[3].vendor_id, unknown = first[5].vendor_id, stale = first[6].vendor_id;
+  ASSERT_TRUE(Control("/_sim/mutate", R"({"kind": "assets", "action": "rename", "ids": [)" + renamed + "]}"));
+  held.erase(unknown);
+  held[stale] = "h2:0123456789abcdef";
+  auto second = list([&](std::string_view id) -> const std::string* {
+    auto it = held.find(std::string(id));
+    return it == held.end() ? nullptr : &it->second;
+  });
+  ASSERT_EQ(second.size(), first.size());
+  int unmapped = 0;
+  for (const auto& i : second) {
+    const VendorItem& before = mapped.at(i.vendor_id);
+    if (i.vendor_id == renamed || i.vendor_id == unknown || i.vendor_id == stale) {
+      EXPECT_TRUE(i.mapped) << i.vendor_id;
+      EXPECT_EQ(i.name != before.name, i.vendor_id == renamed) << i.vendor_id;
+      EXPECT_EQ(i.source_digest != before.source_digest, i.vendor_id == renamed) << i.vendor_id;
+      continue;
+    }
+    ++unmapped;
+    EXPECT_FALSE(i.mapped) << i.vendor_id;
+    EXPECT_EQ(i.kind, "assets");
+    EXPECT_EQ(i.source_digest, before.source_digest);
+    EXPECT_EQ(i.company_vendor_id, before.company_vendor_id) << "read raw as the mapping reads it";
+    EXPECT_EQ(i.type, before.type);
+    EXPECT_TRUE(i.name.empty() && i.card.empty()) << "not mapped";
+  }
+  EXPECT_EQ(unmapped, static_cast<int>(first.size()) - 3);
+}
+
 TEST_F(HaloTest, AFailureMidWalkIsAnErrorAndRetriesStillGiveCompleteLists) {
   auto& sim = StartHalo();
   auto view = sim.tenant().View();

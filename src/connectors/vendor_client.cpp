@@ -124,8 +124,8 @@ Status StatusError(const std::string& vendor, std::string_view what, const http:
   }
 }
 
-Result<boost::json::value> SendForJson(VendorClient& client, const http::ClientRequest& request,
-                                       std::string_view what, const Hints& hints) {
+Result<std::string> SendForBody(VendorClient& client, const http::ClientRequest& request, std::string_view what,
+                                const Hints& hints) {
   auto r = client.Send(request, what);
   if (!r.ok()) return r.status();
   if (r->status < 200 || r->status >= 300) {
@@ -135,11 +135,18 @@ Result<boost::json::value> SendForJson(VendorClient& client, const http::ClientR
                                                : std::string_view();
     return StatusError(client.options().vendor, what, *r, hint);
   }
+  return std::move(r->body);
+}
+
+Result<boost::json::value> SendForJson(VendorClient& client, const http::ClientRequest& request,
+                                       std::string_view what, const Hints& hints) {
+  auto body = SendForBody(client, request, what, hints);
+  if (!body.ok()) return body.status();
   boost::json::error_code ec;
-  boost::json::value v = boost::json::parse(r->body, ec);
+  boost::json::value v = boost::json::parse(*body, ec);
   if (ec)
     return Status::Unavailable(client.options().vendor + ": " + std::string(what) + " did not answer JSON (" +
-                               Excerpt(r->body) + ")");
+                               Excerpt(*body) + ")");
   return v;
 }
 

@@ -76,6 +76,9 @@ struct Hints {
 // hint otherwise, Unavailable when the body is not JSON.
 Result<boost::json::value> SendForJson(VendorClient& client, const http::ClientRequest& request,
                                        std::string_view what, const Hints& hints);
+// As SendForJson, answering the body of a 2xx as it came (for connectors that read it raw).
+Result<std::string> SendForBody(VendorClient& client, const http::ClientRequest& request, std::string_view what,
+                                const Hints& hints);
 
 // The error for a final non-2xx answer: "<vendor>: <what> answered <status> <reason> (<body
 // excerpt>). <hint>". The code follows the status: 401 Unauthorized, 403 Forbidden, 404 NotFound,

@@ -6,10 +6,12 @@
 #include <chrono>
 #include <cstring>
 #include <deque>
+#include <future>
 #include <map>
 #include <set>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 
 #include "core/text.h"
 #include "sync/kb_push.h"
@@ -132,9 +134,19 @@ std::string LegacyHashOf(const VendorItem& i) {
                   json::serialize(i.details));
 }
 
-// Whether `stored` (a link's digest) is the digest of `item` (digest already set).
+// What a link keeps: the connector's source digest, if it gives one (connector.h), in front of
+// the engine's ("s1:...h2:...").
+std::string StoredDigest(VendorItem& item) {
+  if (item.digest.empty()) item.digest = HashOf(item);
+  return item.source_digest + item.digest;
+}
+
+// Whether `stored` (a link's digest) is the digest of `item` (digest already set, when mapped).
+// A record passed on unmapped is the same when its source digest is; a mapped one when the
+// engine's digest is (a source digest that changed in bytes Cairn does not keep changes nothing).
 bool SameDigest(const std::string& stored, const VendorItem& item) {
-  if (stored.starts_with("h2:")) return stored == item.digest;
+  if (!item.mapped) return !item.source_digest.empty() && stored.starts_with(item.source_digest);
+  if (size_t at = stored.find("h2:"); at != std::string::npos) return stored.compare(at, std::string::npos, item.digest) == 0;
   return !stored.empty() && stored == LegacyHashOf(item);
 }
 
@@ -172,6 +184,29 @@ struct Change {
 };
 
 class Stopped : public std::exception {};
+
+// What the diff holds of a link: enough to tell an unchanged record (Apply reads the whole link
+// of what changed).
+struct LinkHead {
+  int64_t id = 0;
+  std::string hash;
+  bool gone = false;
+  bool archived_by_sync = false;
+  bool listed = false;  // listed in this run (set by the diff alone)
+
+  explicit LinkHead(SyncLink&& l)
+      : id(l.id), hash(std::move(l.hash)), gone(l.gone), archived_by_sync(l.archived_by_sync) {}
+  SyncLink Link(const std::string& sync_id) const {
+    SyncLink l;
+    l.id = id;
+    l.sync_id = sync_id;
+    l.hash = hash;
+    l.gone = gone;
+    l.archived_by_sync = archived_by_sync;
+    return l;
+  }
+};
+using Links = std::unordered_map<std::string, LinkHead>;
 
 // What one kind's sync needs to place and fill records, read once per kind.
 struct KindContext {
@@ -320,6 +355,12 @@ class RunExec {
                     : connectors::MakeConnector(integration_.slug, ParseObject(*creds), options_, o_.client);
     if (!made.ok()) return made.status();
     connector_ = std::move(*made);
+    // A vendor without a change cursor is listed whole every run: each run is then a complete
+    // enumeration, and archives what the vendor no longer has.
+    if (!connector_->HasChangeCursor()) {
+      since_ = 0;
+      full_ = true;
+    }
     return Status::Ok();
   }
 
@@ -559,7 +600,7 @@ class RunExec {
 
   // Adds to `links` those of the listed `items` it does not hold yet (for incremental runs).
   Status LoadLinks(const std::string& kind, const std::deque<VendorItem>& items,
-                   std::unordered_map<std::string, SyncLink>& links) {
+                   Links& links) {
     std::vector<Value> ids;
     for (const auto& i : items)
       if (!links.count(i.vendor_id)) ids.emplace_back(i.vendor_id);
@@ -573,8 +614,8 @@ class RunExec {
         auto ls = tx.Repo<SyncLink>().ListColumns(q, LinkColumns());
         if (!ls.ok()) return ls.status();
         for (auto& l : *ls) {
-          std::string key = l.sync_id;
-          links.emplace(std::move(key), std::move(l));
+          std::string key = std::move(l.sync_id);
+          links.emplace(std::move(key), LinkHead(std::move(l)));
         }
       }
       return Status::Ok();
@@ -586,7 +627,7 @@ class RunExec {
     // Matched companies, layouts (default and by sort rule) with their fields, connected fields
     // and the existing links.
     KindContext k;
-    std::unordered_map<std::string, SyncLink> links;
+    Links links;
     if (const auto* v = layouts_.if_contains(kind); v && v->is_int64()) k.default_layout = v->as_int64();
     k.rename = Option(options_, "auto_update_names");
     // Serial matching: ConnectWise opts in, Halo opts out, the RMMs always (their serials come
@@ -596,14 +637,35 @@ class RunExec {
     else k.match_serials = true;
     // The vendor is read on a thread of its own (prefetch.h), from now on: its first pages arrive
     // while the links are read. The digest is taken on that thread too.
+    // On a complete enumeration the connector may pass on unmapped what Cairn holds unchanged
+    // (ListKnown): it asks for the stored digests once the links below are read.
+    std::promise<void> links_read;
+    std::shared_future<void> links_ready = links_read.get_future().share();
+    bool links_released = false;
+    auto release_links = [&] {
+      if (!links_released) links_read.set_value();
+      links_released = true;
+    };
+    connectors::KnownDigest known;
+    if (since_ == 0)
+      known = [&links, links_ready](std::string_view id) -> const std::string* {
+        links_ready.wait();
+        auto it = links.find(std::string(id));
+        return it == links.end() || it->second.gone ? nullptr : &it->second.hash;
+      };
     Prefetch listing(
         [&](const Prefetch::Sink& sink) {
-          return connector_->List(kind, since_, [&](VendorItem&& item) {
-            item.digest = HashOf(item);
+          return connector_->ListKnown(kind, since_, known, [&](VendorItem&& item) {
+            if (item.mapped) item.digest = HashOf(item);
             return sink(std::move(item));
           });
         },
         4096);
+    // (released however this function ends, before the listing is cancelled)
+    struct Release {
+      std::function<void()> f;
+      ~Release() { f(); }
+    } release_guard{release_links};
     auto read = store_.Read([&](store::Tx& tx) -> Status {
       store::Query q;
       q.Where("integration_id", store::Op::kEq, integration_.id);
@@ -620,8 +682,8 @@ class RunExec {
         if (!ls.ok()) return ls.status();
         links.reserve(ls->size());
         for (auto& l : *ls) {
-          std::string key = l.sync_id;
-          links.emplace(std::move(key), std::move(l));
+          std::string key = std::move(l.sync_id);
+          links.emplace(std::move(key), LinkHead(std::move(l)));
         }
       }
       std::set<int64_t> layouts;
@@ -650,10 +712,14 @@ class RunExec {
       }
       return Status::Ok();
     });
+    release_links();  // (the links are not changed while the listing runs)
     if (!read.ok()) return read;
     auto& company_of = k.company_of;
 
-    std::unordered_set<std::string> seen;
+    // Records listed that Cairn holds no link of (those it does are marked on their link), and
+    // how many different records were listed.
+    std::unordered_set<std::string> seen_unlinked;
+    int64_t distinct = 0;
     std::vector<Change> pending;
     // The create guard: on a full run of a kind Cairn already holds, creates wait until the
     // enumeration is complete, and are dropped (the run fails) if Cairn would then hold far more
@@ -676,10 +742,12 @@ class RunExec {
       ++listed_count;
       // A record listed twice in one enumeration (pages that shift while they are read) is
       // taken once.
-      if (!seen.insert(item.vendor_id).second) return Status::Ok();
-      auto company = company_of.find(item.company_vendor_id);
       auto link = links.find(item.vendor_id);
-      bool skip_type = !item.type.empty() && skip_types_.count(ToLower(item.type));
+      if (link != links.end() ? std::exchange(link->second.listed, true) : !seen_unlinked.insert(item.vendor_id).second)
+        return Status::Ok();
+      ++distinct;
+      auto company = company_of.find(item.company_vendor_id);
+      bool skip_type = !skip_types_.empty() && !item.type.empty() && skip_types_.count(ToLower(item.type));
       if (company == company_of.end() || (skip_type && link == links.end())) {
         counts_.Add(kind, "skipped");
         return Status::Ok();
@@ -688,22 +756,39 @@ class RunExec {
         counts_.Add(kind, "skipped");
         return Status::Ok();
       }
-      if (item.digest.empty()) item.digest = HashOf(item);
+      if (item.mapped && item.digest.empty()) item.digest = HashOf(item);
+      if (link == links.end() && !item.mapped) {
+        // Never: an unmapped record is one whose digest Cairn holds for a link that is not gone.
+        Error(kind, item.vendor_id, "listed as unchanged but not held; the next full run reads it again");
+        counts_.Add(kind, "failed");
+        return Status::Ok();
+      }
       if (link == links.end()) {
         (hold_creates ? held : pending).push_back({"created", std::move(item), SyncLink{}, {}, {}, false});
       } else {
-        SyncLink& l = link->second;
+        const LinkHead& l = link->second;
         if (!l.gone && SameDigest(l.hash, item)) {
-          auto earlier = reported_.find(kind + '\x1f' + l.sync_id);
+          auto earlier = reported_.empty() ? reported_.end() : reported_.find(kind + '\x1f' + link->first);
           counts_.Add(kind, earlier == reported_.end() ? "unchanged" : earlier->second);
+          // Bytes changed that Cairn does not keep: the new source digest is stored (quietly),
+          // so that the next run tells the record from its bytes again.
+          if (item.mapped && !item.source_digest.empty() && !l.hash.starts_with(item.source_digest))
+            pending.push_back({"refresh", std::move(item), l.Link(link->first), {}, {}, false});
+          else
+            return Status::Ok();
+        } else if (!item.mapped) {
+          // Never: an unmapped record is one whose digest Cairn holds for a link that is not gone.
+          Error(kind, item.vendor_id, "listed as unchanged but not held as it was; the next full run reads it again");
+          counts_.Add(kind, "failed");
           return Status::Ok();
+        } else {
+          Change c{"updated", std::move(item), l.Link(link->first), {}, {}, false};
+          // (what changed, field by field, is noted by Apply, which reads the whole link)
+          if (!c.item.active && !l.archived_by_sync) c.action = "archived";
+          else if (c.item.active && (l.archived_by_sync || l.gone)) c.action = "unarchived";
+          // (what else changed, the card included, is added by Apply, which reads the stored card)
+          pending.push_back(std::move(c));
         }
-        Change c{"updated", std::move(item), l, {}, {}, false};
-        // (what changed, field by field, is noted by Apply, which reads the whole link)
-        if (!c.item.active && !l.archived_by_sync) c.action = "archived";
-        else if (c.item.active && (l.archived_by_sync || l.gone)) c.action = "unarchived";
-        // (what else changed, the card included, is added by Apply, which reads the stored card)
-        pending.push_back(std::move(c));
       }
       if (pending.size() >= kBatch) {
         auto st = flush();
@@ -735,7 +820,7 @@ class RunExec {
       return listed;
     }
     if (!held.empty()) {
-      int64_t listed = static_cast<int64_t>(seen.size());
+      int64_t listed = distinct;
       int64_t creates = static_cast<int64_t>(held.size());
       if (alive + creates > listed + listed / 2 + 10) {
         Error(kind, "",
@@ -760,34 +845,34 @@ class RunExec {
       // that shift while they are read can hide a record that is still there, so each missing
       // one is asked for again first (at most 50; if any of those is still there, the listing
       // cannot be trusted and nothing is archived this time).
-      std::vector<SyncLink*> missing;
-      for (auto& [sync_id, l] : links) {
-        if (seen.count(sync_id)) continue;
+      std::vector<SyncLink> missing;
+      for (const auto& [sync_id, l] : links) {
+        if (l.listed) continue;
         if (l.gone) {
-          auto earlier = reported_.find(kind + '\x1f' + l.sync_id);
+          auto earlier = reported_.find(kind + '\x1f' + sync_id);
           if (earlier != reported_.end()) counts_.Add(kind, earlier->second);
           continue;
         }
-        missing.push_back(&l);
+        missing.push_back(l.Link(sync_id));
       }
       bool trusted = true;
       size_t checks = std::min<size_t>(missing.size(), 50);
       for (size_t i = 0; i < checks && trusted; ++i) {
         size_t at = missing.size() <= 50 ? i : i * missing.size() / checks;
-        auto again = connector_->Get(kind, missing[at]->sync_id);
+        auto again = connector_->Get(kind, missing[at].sync_id);
         if (again.ok()) {
           trusted = false;
-          Error(kind, missing[at]->sync_id,
+          Error(kind, missing[at].sync_id,
                 "the listing missed a record that is still at the vendor (pages shifted while they were read); "
                 "nothing was archived this time");
         } else if (again.status().code() != Code::kNotFound) {
           trusted = false;
-          Error(kind, missing[at]->sync_id, "could not confirm that the record is gone: " + again.status().message());
+          Error(kind, missing[at].sync_id, "could not confirm that the record is gone: " + again.status().message());
         }
       }
-      for (SyncLink* l : trusted ? missing : std::vector<SyncLink*>{}) {
-        Change c{"archived", VendorItem{}, *l, {}, {}, true};
-        c.item.vendor_id = l->sync_id;  // (its name is read by Apply)
+      for (SyncLink& l : trusted ? missing : std::vector<SyncLink>{}) {
+        Change c{"archived", VendorItem{}, l, {}, {}, true};
+        c.item.vendor_id = l.sync_id;  // (its name is read by Apply)
         c.changes["at the vendor"] = json::object{{"from", "present"}, {"to", "gone"}};
         pending.push_back(std::move(c));
         if (pending.size() >= kBatch)
@@ -848,6 +933,14 @@ class RunExec {
       actions.clear();
       bool stack_keys_read = false;
       for (Change& c : batch) {
+        if (c.action == "refresh") {  // unchanged but for bytes Cairn does not keep: the digest only
+          if (run_.dry_run) continue;
+          auto stored = tx.Repo<SyncLink>().Get(c.link.id);
+          if (!stored.ok()) return stored.status();
+          stored->hash = StoredDigest(c.item);
+          if (auto saved = tx.Repo<SyncLink>().Update(*stored); !saved.ok()) return saved.status();
+          continue;
+        }
         SyncChange report;
         report.run_id = run_.id;
         report.kind = kind;
@@ -1060,7 +1153,7 @@ class RunExec {
             l.serial = c.item.serial;
             l.active = c.item.active;
             l.card = json::serialize(c.item.card);
-            l.hash = c.item.digest.empty() ? HashOf(c.item) : c.item.digest;
+            l.hash = StoredDigest(c.item);
             l.vendor_updated_at = c.item.updated_ms;
             l.gone = false;
           } else {

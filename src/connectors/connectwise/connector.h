@@ -25,6 +25,7 @@ class Connector : public connectors::Connector {
   Status Check() override { return client_.Check(); }
   std::vector<std::string> Kinds() const override;
   Status List(std::string_view kind, int64_t since_ms, const std::function<Status(VendorItem&&)>& sink) override;
+  bool HasChangeCursor() const override { return true; }  // lastUpdated
   Result<VendorItem> Get(std::string_view kind, std::string_view vendor_id) override;
   int64_t requests() const override;
 

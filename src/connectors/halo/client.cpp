@@ -49,6 +49,12 @@ Status Client::FindAuthServer() {
   return Status::Ok();
 }
 
+void Client::ShareToken(const Client& other) {
+  auth_server_ = other.auth_server_;
+  token_ = other.token_;
+  expires_ = other.expires_;
+}
+
 Status Client::Authenticate() {
   if (!token_.empty() && Now() + std::chrono::seconds(60) < expires_) return Status::Ok();
   if (auto st = FindAuthServer(); !st.ok()) return st;
@@ -86,7 +92,7 @@ Status Client::Authenticate() {
   return Status::Ok();
 }
 
-Result<json::value> Client::Get(std::string_view path_and_query, std::string_view forbidden_hint) {
+Result<std::string> Client::GetBody(std::string_view path_and_query, std::string_view forbidden_hint) {
   std::string path(path_and_query.substr(0, path_and_query.find('?')));
   std::string what = "GET /api" + path;
   for (int round = 0; round < 2; ++round) {
@@ -94,16 +100,27 @@ Result<json::value> Client::Get(std::string_view path_and_query, std::string_vie
     http::ClientRequest req;
     req.url = c_.resource_server + std::string(path_and_query);
     req.headers = {{"Authorization", "Bearer " + token_}, {"Accept", "application/json"}};
-    auto v = SendForJson(http_, req, what,
-                         {"HaloPSA refused a fresh token: check the application's permissions", forbidden_hint,
-                          "HaloPSA is rate limiting Cairn; the next run will carry on"});
-    if (!v.ok() && v.status().code() == Code::kUnauthorized && round == 0) {
+    auto body = SendForBody(http_, req, what,
+                            {"HaloPSA refused a fresh token: check the application's permissions", forbidden_hint,
+                             "HaloPSA is rate limiting Cairn; the next run will carry on"});
+    if (!body.ok() && body.status().code() == Code::kUnauthorized && round == 0) {
       token_.clear();  // expired or revoked early: one fresh token, once
       continue;
     }
-    return v;
+    return body;
   }
   return Status::Unauthorized("HaloPSA: " + what + " refused two tokens in a row");
+}
+
+Result<json::value> Client::Get(std::string_view path_and_query, std::string_view forbidden_hint) {
+  auto body = GetBody(path_and_query, forbidden_hint);
+  if (!body.ok()) return body.status();
+  json::error_code ec;
+  json::value v = json::parse(*body, ec);
+  if (ec)
+    return Status::Unavailable("HaloPSA: GET /api" + std::string(path_and_query.substr(0, path_and_query.find('?'))) +
+                               " did not answer JSON (" + Excerpt(*body) + ")");
+  return v;
 }
 
 Result<json::value> Client::Post(std::string_view path, const json::value& body, std::string_view forbidden_hint) {

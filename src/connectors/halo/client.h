@@ -33,12 +33,18 @@ class Client {
   // GET {resource_server}{path}: the JSON of a 2xx answer, or an error naming the call, the status
   // and the fix (`forbidden_hint` says what a 403 means).
   Result<boost::json::value> Get(std::string_view path_and_query, std::string_view forbidden_hint = "");
+  // As Get, answering the body as it came (for reading it raw).
+  Result<std::string> GetBody(std::string_view path_and_query, std::string_view forbidden_hint = "");
   // POST {resource_server}{path} with `body` as JSON (Halo's writes are upserts of a JSON array,
   // reference B3): the JSON of a 2xx answer, errors as Get's. Retried as every call is (429, 5xx).
   Result<boost::json::value> Post(std::string_view path, const boost::json::value& body,
                                   std::string_view forbidden_hint = "");
   // The connection test: token, then read access to clients and assets.
   Status Check();
+
+  // Takes `other`'s authorisation server and token (a second connection of the same
+  // application); `other` must not be in a call meanwhile.
+  void ShareToken(const Client& other);
 
   int64_t tokens_issued() const { return tokens_issued_; }
   VendorClient& http() { return http_; }

@@ -2,9 +2,15 @@
 
 #include <boost/json.hpp>
 
+#include <cstdio>
+#include <algorithm>
+#include <functional>
 #include <future>
+#include <map>
+#include <optional>
 
 #include "connectors/mapping.h"
+#include "connectors/raw_json.h"
 #include "core/text.h"
 #include "http/message.h"
 
@@ -30,14 +36,20 @@ struct KindInfo {
   std::string_view extra;  // list-only parameters
   std::string_view hint;
   VendorItem (*map)(const json::object&);
+  // The fields the mapping takes the owning company and the type from ("" when it sets none).
+  std::string_view company_key;
+  std::string_view type_key;
 };
 constexpr KindInfo kKinds[] = {
-    {"companies", "/Client", "clients", "", kClientsHint, &MapClient},
-    {"users", "/Users", "users", "", kUsersHint, &MapUser},
-    {"sites", "/Site", "sites", "&includeaddress=true", kSitesHint, &MapSite},
-    {"assets", "/Asset", "assets", "&includeassetfields=true", kAssetsHint, &MapAsset},
-    {"contracts", "/ClientContract", "contracts", "", kContractsHint, &MapContract},
+    {"companies", "/Client", "clients", "", kClientsHint, &MapClient, "", "toplevel_name"},
+    {"users", "/Users", "users", "", kUsersHint, &MapUser, "client_id", ""},
+    {"sites", "/Site", "sites", "&includeaddress=true", kSitesHint, &MapSite, "client_id", ""},
+    {"assets", "/Asset", "assets", "&includeassetfields=true", kAssetsHint, &MapAsset, "client_id", "assettype_name"},
+    {"contracts", "/ClientContract", "contracts", "", kContractsHint, &MapContract, "client_id", "contracttype_name"},
 };
+// The source digest's prefix. It names the mappings above: change it whenever a Map function
+// changes what it reads or makes, so that the next run maps every record again.
+constexpr std::string_view kSourceVersion = "s1:";
 const KindInfo* FindKind(std::string_view kind) {
   for (const auto& k : kKinds)
     if (k.kind == kind) return &k;
@@ -227,46 +239,168 @@ VendorItem MapContract(const json::object& o) {
 }
 
 Connector::Connector(Credentials credentials, VendorClientOptions options, int page_size)
-    : client_(std::move(credentials), std::move(options)), page_size_(page_size < 1 ? 1000 : page_size) {}
+    : credentials_(credentials),
+      options_(options),
+      client_(std::move(credentials), std::move(options)),
+      page_size_(page_size < 1 ? 1000 : page_size) {}
 
-Status Connector::List(std::string_view kind, int64_t /*since_ms*/, const std::function<Status(VendorItem&&)>& sink) {
+Client& Connector::Second() {
+  if (!second_) {
+    second_ = std::make_unique<Client>(credentials_, options_);
+    second_->ShareToken(client_);
+  }
+  return *second_;
+}
+
+Status Connector::List(std::string_view kind, int64_t since_ms, const std::function<Status(VendorItem&&)>& sink) {
+  return ListKnown(kind, since_ms, {}, sink);
+}
+
+namespace {
+
+// A list answer read raw: the text of its records array and its record_count. False when the
+// scanner cannot say (the caller parses the answer to say what is wrong).
+bool ReadEnvelope(std::string_view body, std::string_view key, std::string_view& records,
+                  std::optional<int64_t>& count) {
+  size_t first = body.find_first_not_of(" \t\r\n");
+  if (first != std::string_view::npos && body[first] == '[') {
+    records = body;
+    return true;
+  }
+  bool found = false;
+  bool ok = raw::Members(body, [&](std::string_view k, std::string_view v) {
+    if (k == key) {
+      records = v;
+      found = true;
+    } else if (k == "record_count") {
+      json::error_code ec;
+      json::value n = json::parse(v, ec);  // a few bytes, once a page
+      if (!ec && n.is_number()) count = n.is_double() ? static_cast<int64_t>(n.get_double()) : n.to_number<int64_t>(ec);
+    }
+    return true;
+  });
+  return ok && found && !records.empty() && records.front() == '[';
+}
+
+std::string SourceDigest(std::string_view record) {
+  char hex[24];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(raw::Hash(record)));
+  return std::string(kSourceVersion) + hex;
+}
+
+// The record passed on unmapped when its source digest is the one Cairn holds; nullopt when it is
+// not, or when a field it needs wants the parser.
+std::optional<VendorItem> Unchanged(const KindInfo& k, std::string_view record, const std::string& source,
+                                    const KnownDigest& known) {
+  std::optional<std::string> id, company, type;
+  bool odd = false;
+  // (the scan stops once it has the fields it needs: a record's bulk, fields[], comes last)
+  int wanted = 1 + !k.company_key.empty() + !k.type_key.empty();
+  raw::Members(record, [&](std::string_view key, std::string_view v) {
+    std::optional<std::string>* slot = key == "id"                                 ? &id
+                                       : !k.company_key.empty() && key == k.company_key ? &company
+                                       : !k.type_key.empty() && key == k.type_key       ? &type
+                                                                                         : nullptr;
+    if (!slot) return true;
+    if (*slot) {  // a key written twice: the parser keeps the last, so the parser decides
+      odd = true;
+      return false;
+    }
+    *slot = raw::Scalar(v);
+    if (!*slot) odd = true;
+    return !odd && --wanted > 0;
+  });
+  if (odd || !id || id->empty()) return std::nullopt;
+  const std::string* held = known(*id);
+  if (!held || !held->starts_with(source)) return std::nullopt;
+  VendorItem item;
+  item.kind = std::string(k.kind);
+  item.vendor_id = std::move(*id);
+  item.company_vendor_id = company.value_or("");
+  item.type = type.value_or("");
+  item.source_digest = source;
+  item.mapped = false;
+  return item;
+}
+
+}  // namespace
+
+Status Connector::ListKnown(std::string_view kind, int64_t /*since_ms*/, const KnownDigest& known,
+                            const std::function<Status(VendorItem&&)>& sink) {
   const KindInfo* k = FindKind(kind);
   if (!k) return Status::Invalid("HaloPSA has no kind \"" + std::string(kind) + "\"");
+  const std::string what = "HaloPSA: GET /api" + std::string(k->resource);
   // Reference B4/B11: page until page_no * page_size >= record_count, or a short/empty page.
-  // The next page is asked for (on a thread of its own, the client's only call in flight) while
-  // this one's records are mapped and passed on, so the vendor's latency and Cairn's work overlap.
-  auto fetch = [this, k](int64_t page_no) {
-    return client_.Get(std::string(k->resource) + "?pageinate=true&page_size=" + std::to_string(page_size_) +
-                           "&page_no=" + std::to_string(page_no) + "&includeactive=true&includeinactive=true" +
-                           std::string(k->extra),
-                       k->hint);
+  // The next two pages are asked for (each on a thread of its own, odd pages by the first client
+  // and even ones by the second, so that each has one call in flight) while this one's records
+  // are read and passed on: the vendor's latency, its time to write a page and Cairn's work
+  // overlap. Without a record_count only the next page is asked for.
+  auto fetch = [this, k](Client& client, int64_t page_no) {
+    return client.GetBody(std::string(k->resource) + "?pageinate=true&page_size=" + std::to_string(page_size_) +
+                               "&page_no=" + std::to_string(page_no) + "&includeactive=true&includeinactive=true" +
+                               std::string(k->extra),
+                           k->hint);
   };
-  Result<json::value> page = fetch(1);
+  // Each record is read from the page's text: its bytes are its source digest, and only a record
+  // Cairn does not hold as it is now is parsed and mapped.
+  json::parser parser;
+  auto record = [&](std::string_view text) -> Status {
+    std::string source = SourceDigest(text);
+    if (known)
+      if (auto same = Unchanged(*k, text, source, known)) return sink(std::move(*same));
+    json::error_code ec;
+    parser.reset();
+    parser.write(text.data(), text.size(), ec);
+    if (ec) return Status::Unavailable(what + " answered a record that is not JSON (" + Excerpt(text) + ")");
+    json::value v = parser.release();
+    if (!v.is_object()) return Status::Ok();
+    VendorItem item = k->map(v.get_object());
+    item.source_digest = std::move(source);
+    return sink(std::move(item));
+  };
+  std::map<int64_t, std::future<Result<std::string>>> ahead;  // (waited for however this ends)
+  Result<std::string> page = fetch(client_, 1);
   for (int64_t page_no = 1;; ++page_no) {
     if (!page.ok()) return page.status();
-    const json::value& answer = *page;
-    const json::array* records = ListOf(answer, k->key);
-    if (!records)
-      return Status::Unavailable("HaloPSA: GET /api" + std::string(k->resource) + " answered without \"" +
-                                 std::string(k->key) + "\"");
-    int64_t n = static_cast<int64_t>(records->size());
-    bool more = n > 0;
-    const auto* total = At(answer, {"record_count"});
-    if (!more) {
-    } else if (total && (total->is_int64() || total->is_uint64() || total->is_double())) {
-      int64_t count = total->is_double() ? static_cast<int64_t>(total->get_double())
-                      : total->is_int64() ? total->get_int64()
-                                          : static_cast<int64_t>(total->get_uint64());
-      more = page_no * page_size_ < count;
-    } else {
-      more = n >= page_size_;
+    std::string body = std::move(*page);
+    std::string_view records;
+    std::optional<int64_t> count;
+    if (!ReadEnvelope(body, k->key, records, count)) {
+      // Not what the scanner reads: the parser says what it is.
+      json::error_code ec;
+      json::value answer = json::parse(body, ec);
+      if (ec) return Status::Unavailable(what + " did not answer JSON (" + Excerpt(body) + ")");
+      const json::array* list = ListOf(answer, k->key);
+      if (!list) return Status::Unavailable(what + " answered without \"" + std::string(k->key) + "\"");
+      // Valid JSON the scanner does not read (a key written with escapes): read as written again.
+      if (const auto* c = At(answer, {"record_count"}); c && c->is_number()) {
+        json::error_code nec;
+        count = c->is_double() ? static_cast<int64_t>(c->get_double()) : c->to_number<int64_t>(nec);
+      }
+      body = json::serialize(*list);
+      records = body;
     }
-    std::future<Result<json::value>> next;
-    if (more) next = std::async(std::launch::async, fetch, page_no + 1);
-    for (const auto& r : *records)
-      if (r.is_object()) CAIRN_RETURN_IF_ERROR(sink(k->map(r.get_object())));  // (next is waited for)
+    std::vector<std::string_view> texts;
+    if (!raw::Elements(records, [&](std::string_view e) {
+          texts.push_back(e);
+          return true;
+        }))
+      return Status::Unavailable(what + " did not answer JSON (" + Excerpt(body) + ")");
+    int64_t n = static_cast<int64_t>(texts.size());
+    bool more = n > 0 && (count ? page_no * page_size_ < *count : n >= page_size_);
+    if (more) {
+      int64_t until = count ? std::min(page_no + 2, (*count + page_size_ - 1) / page_size_) : page_no + 1;
+      for (int64_t p = page_no + 1; p <= std::max(until, page_no + 1); ++p)
+        if (!ahead.count(p)) {
+          Client& client = p % 2 == 1 ? client_ : Second();
+          ahead.emplace(p, std::async(std::launch::async, fetch, std::ref(client), p));
+        }
+    }
+    for (auto text : texts) CAIRN_RETURN_IF_ERROR(record(text));
     if (!more) return Status::Ok();
-    page = next.get();
+    auto next = ahead.find(page_no + 1);
+    page = next->second.get();
+    ahead.erase(next);
   }
 }
 

@@ -1,0 +1,98 @@
+// Raw JSON: a vendor's answer read as text, without building a tree. A connector for a vendor
+// with no change cursor (HaloPSA) lists every record on every run; most of them are the bytes it
+// sent last time. Finding each record's text and hashing it tells those apart for a fraction of
+// what parsing and mapping them costs, and only the others are parsed.
+//
+// The scanner is lenient: it finds where values begin and end (strings with their escapes,
+// nesting) and does not check numbers or literals. What it answers is only ever a shortcut: any
+// doubt (false, nullopt) sends the caller back to the real parser. Internal to src/connectors.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace cairn::connectors::raw {
+
+// The end of the value that starts at `pos` (whitespace before it skipped): the position just
+// after it; npos when the text is not well nested there.
+size_t SkipValue(std::string_view text, size_t pos);
+
+// Calls `member(key, value)` for each member of the object `text` (surrounding whitespace
+// allowed), the key as written between its quotes (escapes not decoded), the value's text
+// trimmed; stops when it answers false. False when `text` is not an object.
+template <typename F>
+bool Members(std::string_view text, F&& member);
+
+// Calls `element(value)` for each element of the array `text`; false when it is not an array.
+template <typename F>
+bool Elements(std::string_view text, F&& element);
+
+// A scalar's text as mapping::Text gives it from the parsed value: strings without escapes as
+// they are, integers as written, whole decimals without their fraction ("112.0" -> "112"),
+// true/false, null -> "". nullopt when only the parser can say (escapes, exponents, other
+// decimals, objects, arrays).
+std::optional<std::string> Scalar(std::string_view value);
+
+// A 64-bit digest of bytes, eight at a time (not cryptographic: it tells unchanged text).
+uint64_t Hash(std::string_view bytes);
+
+// ---- implementation of the templates ----
+
+namespace detail {
+inline size_t SkipSpace(std::string_view t, size_t i) {
+  while (i < t.size() && (t[i] == ' ' || t[i] == '\n' || t[i] == '\r' || t[i] == '\t')) ++i;
+  return i;
+}
+// The position after the string whose opening quote is at `i`; npos when unterminated.
+size_t SkipString(std::string_view t, size_t i);
+}  // namespace detail
+
+template <typename F>
+bool Members(std::string_view t, F&& member) {
+  size_t i = detail::SkipSpace(t, 0);
+  if (i >= t.size() || t[i] != '{') return false;
+  i = detail::SkipSpace(t, i + 1);
+  if (i < t.size() && t[i] == '}') return detail::SkipSpace(t, i + 1) == t.size();
+  while (i < t.size()) {
+    if (t[i] != '"') return false;
+    size_t key_end = detail::SkipString(t, i);
+    if (key_end == std::string_view::npos) return false;
+    std::string_view key = t.substr(i + 1, key_end - i - 2);
+    i = detail::SkipSpace(t, key_end);
+    if (i >= t.size() || t[i] != ':') return false;
+    size_t start = detail::SkipSpace(t, i + 1);
+    size_t end = SkipValue(t, start);
+    if (end == std::string_view::npos) return false;
+    if (!member(key, t.substr(start, end - start))) return true;
+    i = detail::SkipSpace(t, end);
+    if (i >= t.size()) return false;
+    if (t[i] == '}') return detail::SkipSpace(t, i + 1) == t.size();
+    if (t[i] != ',') return false;
+    i = detail::SkipSpace(t, i + 1);
+  }
+  return false;
+}
+
+template <typename F>
+bool Elements(std::string_view t, F&& element) {
+  size_t i = detail::SkipSpace(t, 0);
+  if (i >= t.size() || t[i] != '[') return false;
+  i = detail::SkipSpace(t, i + 1);
+  if (i < t.size() && t[i] == ']') return detail::SkipSpace(t, i + 1) == t.size();
+  while (i < t.size()) {
+    size_t end = SkipValue(t, i);
+    if (end == std::string_view::npos) return false;
+    if (!element(t.substr(i, end - i))) return true;
+    i = detail::SkipSpace(t, end);
+    if (i >= t.size()) return false;
+    if (t[i] == ']') return detail::SkipSpace(t, i + 1) == t.size();
+    if (t[i] != ',') return false;
+    i = detail::SkipSpace(t, i + 1);
+  }
+  return false;
+}
+
+}  // namespace cairn::connectors::raw

@@ -1,0 +1,150 @@
+// The raw JSON scanner (raw_json.h): members and elements found exactly, whatever the strings
+// hold; anything it cannot read answered as such; scalars as mapping::Text reads the parsed value.
+#include "connectors/raw_json.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "connectors/mapping.h"
+
+namespace cairn::connectors {
+namespace {
+
+namespace json = boost::json;
+
+std::vector<std::pair<std::string, std::string>> MembersOf(std::string_view text, bool* ok = nullptr) {
+  std::vector<std::pair<std::string, std::string>> out;
+  bool read = raw::Members(text, [&](std::string_view k, std::string_view v) {
+    out.emplace_back(k, v);
+    return true;
+  });
+  if (ok) *ok = read;
+  return out;
+}
+
+std::vector<std::string> ElementsOf(std::string_view text, bool* ok = nullptr) {
+  std::vector<std::string> out;
+  bool read = raw::Elements(text, [&](std::string_view e) {
+    out.emplace_back(e);
+    return true;
+  });
+  if (ok) *ok = read;
+  return out;
+}
+
+TEST(RawJsonTest, MembersAreFoundWhateverTheStringsHold) {
+  bool ok = false;
+  auto m = MembersOf(R"( { "id" : 12, "name":"a \"quoted\" {name}, [x]", "path":"C:\\", "nested": {"a": [1, {"b": "}"}]},
+                          "list":[ "]", 2 ] , "n":null,"t":true } )",
+                     &ok);
+  ASSERT_TRUE(ok);
+  ASSERT_EQ(m.size(), 7u);
+  EXPECT_EQ(m[0], (std::pair<std::string, std::string>{"id", "12"}));
+  EXPECT_EQ(m[1].second, R"("a \"quoted\" {name}, [x]")");
+  EXPECT_EQ(m[2].second, R"("C:\\")") << "an escaped backslash does not escape the closing quote";
+  EXPECT_EQ(m[3].second, R"({"a": [1, {"b": "}"}]})");
+  EXPECT_EQ(m[4].second, R"([ "]", 2 ])");
+  EXPECT_EQ(m[5].second, "null");
+  EXPECT_EQ(m[6].second, "true");
+  EXPECT_TRUE(MembersOf("{}", &ok).empty());
+  EXPECT_TRUE(ok);
+}
+
+TEST(RawJsonTest, ElementsSplitAnArrayOfRecords) {
+  bool ok = false;
+  auto e = ElementsOf(R"([{"id":1,"s":"],["}, {"id":2} ,3,"x"])", &ok);
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(e, (std::vector<std::string>{R"({"id":1,"s":"],["})", R"({"id":2})", "3", R"("x")"}));
+  EXPECT_TRUE(ElementsOf(" [ ] ", &ok).empty());
+  EXPECT_TRUE(ok);
+}
+
+// Escapes and brackets at every offset (the scanner reads sixteen bytes at a time), and random
+// records as the serialiser writes them: each element found is exactly one record's text.
+TEST(RawJsonTest, EveryOffsetAndRandomRecordsSplitAsTheParserReadsThem) {
+  for (size_t n = 0; n < 40; ++n)
+    for (std::string_view tail : {R"(\")", R"(\\)", R"(}])", R"(\u0022)"}) {
+      std::string value = "\"" + std::string(n, 'a') + std::string(tail) + std::string(n % 17, 'b') + "\"";
+      std::string text = R"({"k":)" + value + R"(,"z":[{"y":")" + std::string(n, '}') + R"("}]})";
+      bool ok = false;
+      auto m = MembersOf(text, &ok);
+      ASSERT_TRUE(ok) << text;
+      ASSERT_EQ(m.size(), 2u) << text;
+      EXPECT_EQ(m[0].second, value) << text;
+      EXPECT_EQ(json::parse(m[1].second), json::parse(text).at("z")) << text;
+    }
+  uint64_t state = 42;
+  auto next = [&] { return state = state * 6364136223846793005ULL + 1442695040888963407ULL, state >> 33; };
+  const std::string alphabet = "ab \"\\{}[],:\n\t\x01";  // (written escaped: \", \\, \n, \u0001)
+  json::array records;
+  for (int r = 0; r < 300; ++r) {
+    json::object o{{"id", r}};
+    for (int f = 0, fields = static_cast<int>(next() % 8); f < fields; ++f) {
+      std::string text;
+      for (int c = 0, len = static_cast<int>(next() % 40); c < len; ++c) text += alphabet[next() % alphabet.size()];
+      if (next() % 3 == 0) o["f" + std::to_string(f)] = json::array{json::value(text), json::object{{"in", text}}};
+      else o["f" + std::to_string(f)] = text;
+    }
+    records.push_back(std::move(o));
+  }
+  std::string page = json::serialize(json::object{{"record_count", 300}, {"assets", records}});
+  std::string_view array;
+  bool ok = raw::Members(page, [&](std::string_view k, std::string_view v) {
+    if (k == "assets") array = v;
+    return true;
+  });
+  ASSERT_TRUE(ok);
+  auto elements = ElementsOf(array, &ok);
+  ASSERT_TRUE(ok);
+  ASSERT_EQ(elements.size(), records.size());
+  for (size_t i = 0; i < elements.size(); ++i) EXPECT_EQ(json::parse(elements[i]), records[i]) << elements[i];
+}
+
+TEST(RawJsonTest, WhatItCannotReadIsSaid) {
+  bool ok = true;
+  for (std::string_view bad : {R"({"id":1,"name":"trunc)", R"({"id":1,"a":{"b":2})", R"({"id" 1})", R"({"id":1,})",
+                               R"({"id":1} trailing)", R"([1,2)", R"("text")", "", R"({"a":1}{"b":2})"}) {
+    MembersOf(bad, &ok);
+    EXPECT_FALSE(ok) << bad;
+  }
+  for (std::string_view bad : {R"([{"id":1},{"id":2)", R"([1 2])", R"({"a":[]})", R"([1,2]])"}) {
+    ElementsOf(bad, &ok);
+    EXPECT_FALSE(ok) << bad;
+  }
+  EXPECT_EQ(raw::SkipValue(R"("no end\")", 0), std::string_view::npos);
+  EXPECT_EQ(raw::SkipValue(R"([[1], 2)", 0), std::string_view::npos);
+  EXPECT_EQ(raw::SkipValue(R"(  [[1], 2] ,)", 0), 10u);
+}
+
+TEST(RawJsonTest, ScalarsReadAsTheMappingReadsTheParsedValue) {
+  // Every form the scanner answers must give mapping::Text's text; the others go to the parser.
+  for (std::string_view v : {R"("plain")", R"("")", "12", "-7", "0", "112.0", "112.000", "-3.0", "true", "false", "null",
+                             "123456789012345"}) {
+    auto fast = raw::Scalar(v);
+    ASSERT_TRUE(fast.has_value()) << v;
+    EXPECT_EQ(*fast, mapping::Text(&static_cast<const json::value&>(json::parse(v)))) << v;
+  }
+  for (std::string_view v : {R"("tab\t")", R"("\u0041")", "12.5", "1e3", "-0", "-0.0", "012", "1234567890123456",
+                             R"({"a":1})", "[1]", R"("unterminated)", "12."})
+    EXPECT_FALSE(raw::Scalar(v).has_value()) << v;
+}
+
+TEST(RawJsonTest, TheHashTellsAnyChangedByte) {
+  std::string a = R"({"id":1,"name":"Contoso Server 01","serial":"ABC123"})";
+  EXPECT_EQ(raw::Hash(a), raw::Hash(std::string(a)));
+  for (size_t i = 0; i < a.size(); ++i) {
+    std::string b = a;
+    b[i] ^= 1;
+    EXPECT_NE(raw::Hash(a), raw::Hash(b)) << i;
+  }
+  EXPECT_NE(raw::Hash(a), raw::Hash(a + " "));
+  EXPECT_NE(raw::Hash(""), raw::Hash(std::string(1, '\0')));
+}
+
+}  // namespace
+}  // namespace cairn::connectors

@@ -16,7 +16,7 @@ BENCH_PACKAGES := wrk nginx-light
 
 MAKEFLAGS += --no-print-directory
 
-.PHONY: deps configure build build-all run test bench bench-sims bench-sync clean
+.PHONY: deps configure build build-all run test bench bench-sims bench-sync bench-latency clean
 
 deps:
 	@scripts/deps.sh $(DEB_PACKAGES)
@@ -53,6 +53,11 @@ bench-sims: deps build-all
 bench-sync: deps build-all
 	@VENDOR=connectwise bench/sync.sh $(BUILD)
 	@VENDOR=halo bench/sync.sh $(BUILD)
+
+# The sync import with 50 ms per vendor call against its floors (bench/latency.sh).
+bench-latency: deps build-all
+	@VENDOR=connectwise bench/latency.sh $(BUILD)
+	@VENDOR=halo bench/latency.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD)

@@ -3,8 +3,9 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
-#include <atomic>
+#include <condition_variable>
 #include <future>
+#include <mutex>
 #include <thread>
 
 #include "connectors/mapping.h"
@@ -382,7 +383,9 @@ Status Connector::WalkNavigable(Client& client, const std::string& path, const s
 Status Connector::ListLocations(const std::string& conditions, const std::function<Status(VendorItem&&)>& sink) {
   // Sites exist only under their company (reference A6, A10 step 5): walk every company's ids,
   // then each company's sites. That is a call per company, so several companies' sites are read
-  // at once (site_fetchers_ connections), in waves, and passed on in company order.
+  // at once (site_fetchers_ connections, each on a thread of its own, each taking the next company
+  // as soon as it is done, at most `window` companies ahead of the one passed on last) and passed
+  // on in company order by this thread.
   std::vector<std::string> ids;
   CAIRN_RETURN_IF_ERROR(Walk("/company/companies", "fields=id", kCompaniesHint, [&](const json::object& company) {
     if (std::string cid = Id(company); !cid.empty()) ids.push_back(std::move(cid));
@@ -392,38 +395,79 @@ Status Connector::ListLocations(const std::string& conditions, const std::functi
     site_clients_.push_back(std::make_unique<Client>(credentials_, options_));
   std::vector<Client*> clients{&client_};
   for (auto& c : site_clients_) clients.push_back(c.get());
-  const size_t wave = clients.size() * 2;
-  for (size_t from = 0; from < ids.size(); from += wave) {
-    size_t to = std::min(ids.size(), from + wave);
-    std::vector<std::vector<VendorItem>> sites(to - from);
-    std::vector<Status> failed(clients.size(), Status::Ok());
-    std::atomic<size_t> next{from};
-    auto fetch = [&](size_t worker) {
-      for (size_t i; (i = next.fetch_add(1)) < to;) {
-        const std::string& cid = ids[i];
-        Status st = Walk(*clients[worker], "/company/companies/" + cid + "/sites", conditions, kCompaniesHint,
+  struct Slot {
+    bool done = false;
+    Status status = Status::Ok();
+    std::vector<VendorItem> sites;
+  };
+  std::vector<Slot> slots(ids.size());
+  const size_t window = clients.size() * 8;
+  std::mutex mu;
+  std::condition_variable cv;
+  size_t next = 0;     // the next company a fetcher takes
+  size_t passed = 0;   // companies passed on
+  bool stop = false;   // a fetch failed or the sink stopped the walk
+  auto fetcher = [&](Client* client) {
+    for (;;) {
+      size_t i;
+      {
+        std::unique_lock lock(mu);
+        cv.wait(lock, [&] { return stop || next >= ids.size() || next < passed + window; });
+        if (stop || next >= ids.size()) return;
+        i = next++;
+      }
+      Slot slot;
+      const std::string& cid = ids[i];
+      slot.status = Walk(*client, "/company/companies/" + cid + "/sites", conditions, kCompaniesHint,
                          [&](const json::object& site) {
-                           sites[i - from].push_back(MapSite(site, cid));
+                           slot.sites.push_back(MapSite(site, cid));
                            return Status::Ok();
                          });
-        if (!st.ok()) {
-          failed[worker] = st;
-          next = to;  // the others stop after their current company
-          return;
-        }
+      slot.done = true;
+      {
+        std::lock_guard lock(mu);
+        if (!slot.status.ok()) stop = true;  // the others stop after their current company
+        slots[i] = std::move(slot);
       }
-    };
-    std::vector<std::thread> threads;
-    for (size_t w = 1; w < clients.size(); ++w) threads.emplace_back(fetch, w);
-    fetch(0);
-    for (auto& t : threads) t.join();
-    for (const auto& st : failed)
-      if (!st.ok()) return st;
-    for (auto& list : sites)
-      for (auto& item : list) {
-        site_company_[item.vendor_id] = item.company_vendor_id;
-        CAIRN_RETURN_IF_ERROR(sink(std::move(item)));
+      cv.notify_all();
+    }
+  };
+  std::vector<std::thread> threads;
+  for (Client* c : clients) threads.emplace_back(fetcher, c);
+  struct Join {
+    std::vector<std::thread>& threads;
+    std::mutex& mu;
+    std::condition_variable& cv;
+    bool& stop;
+    ~Join() {
+      {
+        std::lock_guard lock(mu);
+        stop = true;
       }
+      cv.notify_all();
+      for (auto& t : threads) t.join();
+    }
+  } join{threads, mu, cv, stop};
+  for (size_t i = 0; i < ids.size(); ++i) {
+    std::vector<VendorItem> sites;
+    {
+      std::unique_lock lock(mu);
+      // (a company no fetcher took before a failure is never done)
+      cv.wait(lock, [&] { return slots[i].done || (stop && i >= next); });
+      if (!slots[i].done) {
+        for (const auto& slot : slots)
+          if (slot.done && !slot.status.ok()) return slot.status;
+        return Status::Unavailable("ConnectWise PSA: the company site lists stopped");  // (never: a failure is kept)
+      }
+      if (!slots[i].status.ok()) return slots[i].status;
+      sites = std::move(slots[i].sites);
+      passed = i + 1;
+    }
+    cv.notify_all();
+    for (auto& item : sites) {
+      site_company_[item.vendor_id] = item.company_vendor_id;
+      CAIRN_RETURN_IF_ERROR(sink(std::move(item)));
+    }
   }
   return Status::Ok();
 }

@@ -15,8 +15,10 @@ Prefetch::Prefetch(List list, size_t capacity) : capacity_(capacity < 1 ? 1 : ca
       }
       if (cancelled_) return Status::Unavailable("cancelled");
       queue_.push_back(std::move(item));
-      // Woken only when it sleeps: a busy consumer finds the records on its next Take.
-      if (consumer_waiting_) items_.notify_one();
+      // Woken only when it sleeps, and only once a batch is waiting (or the queue is full): a
+      // wake-up per record costs a context switch per record when the consumer keeps up. A
+      // sleeping consumer looks again every kPoll anyway, so a trickle is never held long.
+      if (consumer_waiting_ && (queue_.size() >= kWakeBatch || queue_.size() >= capacity_)) items_.notify_one();
       return Status::Ok();
     });
     std::lock_guard lock(mu_);
@@ -41,7 +43,7 @@ bool Prefetch::Take(std::deque<connectors::VendorItem>& out) {
   std::unique_lock lock(mu_);
   while (queue_.empty() && !done_) {
     consumer_waiting_ = true;
-    items_.wait(lock);
+    items_.wait_for(lock, kPoll);
     consumer_waiting_ = false;
   }
   if (queue_.empty()) return false;

@@ -11,6 +11,7 @@
 // which the connectors pass up, and the thread is joined.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -44,6 +45,10 @@ class Prefetch {
 
  private:
   void Cancel();
+
+  // The consumer is woken once this many records wait, and looks on its own this often.
+  static constexpr size_t kWakeBatch = 256;
+  static constexpr std::chrono::milliseconds kPoll{2};
 
   std::mutex mu_;
   std::condition_variable items_;   // the consumer waits for records

@@ -105,6 +105,7 @@ struct Api::Impl {
     AddActivityLogRoutes(r);
     AddUserRoutes(r);
     AddSearchRoutes(r);
+    AddWebhookRoutes(r);
     r.push_back({"GET", "/api/v1/api_info", [](Ctx&) {
                    json::object o;
                    o["version"] = kHuduVersion;

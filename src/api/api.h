@@ -7,6 +7,8 @@
 #pragma once
 
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "core/clock.h"
 #include "core/crypto.h"
@@ -18,6 +20,8 @@ class Engine;
 }
 
 namespace cairn::api {
+
+class WebhookDispatcher;
 
 struct ApiOptions {
   // Requests per minute per API key; 0 = unlimited. Hudu's own limit is 300.
@@ -37,6 +41,13 @@ struct ApiOptions {
   std::string vendor_ca_file;
   // The sync engine that runs integrations; null = runs cannot be started (they answer 503).
   sync::Engine* engine = nullptr;
+  // Webhook targets in private, loopback or link-local ranges are refused unless one of these
+  // CIDRs holds them (cairn serve --webhook-allow).
+  std::vector<std::string> webhook_allow;
+  // An extra CA (PEM file) that webhook deliveries trust besides the system store.
+  std::string webhook_ca_file;
+  // The webhook dispatcher (webhooks.h), woken after a redeliver; null = it polls on its own.
+  WebhookDispatcher* webhook_dispatcher = nullptr;
 };
 
 class Api {

@@ -32,6 +32,8 @@ json::object Render(store::Tx&, const Ctx& ctx, const Article& a) {
 
 }  // namespace
 
+json::object RenderArticleRecord(store::Tx& tx, const Ctx& ctx, const Article& a) { return Render(tx, ctx, a); }
+
 void AddArticleRoutes(Routes& r) {
   auto spec = std::make_shared<CrudSpec<Article>>();
   spec->base = "/api/v1/articles";

@@ -579,6 +579,10 @@ http::Response DeleteAsset(Ctx& ctx) {
 
 }  // namespace
 
+Result<json::object> RenderAssetRecord(store::Tx& tx, const Ctx& ctx, const Asset& a) {
+  return RenderOne(tx, ctx, a, /*reveal=*/false);
+}
+
 void AddAssetRoutes(Routes& r) {
   r.push_back({"GET", "/api/v1/assets", [](Ctx& c) { return ListAssets(c, std::nullopt); }});
   r.push_back({"GET", "/api/v1/companies/{company_id}/assets", [](Ctx& c) {

@@ -363,6 +363,8 @@ http::Response Delete(Ctx& ctx) {
 
 }  // namespace
 
+Result<json::object> RenderCompanyRecord(store::Tx& tx, const Ctx& ctx, const Company& c) { return Render(tx, ctx, c); }
+
 void AddCompanyRoutes(Routes& r) {
   r.push_back({"GET", "/api/v1/companies", List});
   r.push_back({"POST", "/api/v1/companies", Create});

@@ -136,6 +136,13 @@ Result<Company> VisibleCompany(store::Tx& tx, const Ctx& ctx, int64_t id, bool l
 
 std::string BaseUrl(const Ctx& ctx);
 
+// Records as the API answers them (for webhook bodies): passwords without their secrets, assets
+// without revealed password fields.
+Result<json::object> RenderCompanyRecord(store::Tx& tx, const Ctx& ctx, const Company& c);
+Result<json::object> RenderAssetRecord(store::Tx& tx, const Ctx& ctx, const Asset& a);
+json::object RenderArticleRecord(store::Tx& tx, const Ctx& ctx, const Article& a);
+json::object RenderPasswordRecord(store::Tx& tx, const Ctx& ctx, const AssetPassword& p);
+
 // ----- routes -----
 struct Route {
   std::string method;
@@ -145,6 +152,7 @@ struct Route {
 using Routes = std::vector<Route>;
 
 void AddCompanyRoutes(Routes& r);
+void AddWebhookRoutes(Routes& r);
 void AddAssetLayoutRoutes(Routes& r);
 void AddAssetRoutes(Routes& r);
 void AddPasswordRoutes(Routes& r);

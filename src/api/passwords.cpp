@@ -66,6 +66,13 @@ json::object Render(store::Tx& tx, const Ctx& ctx, const AssetPassword& p) {
 
 }  // namespace
 
+json::object RenderPasswordRecord(store::Tx& tx, const Ctx& ctx, const AssetPassword& p) {
+  json::object o = Render(tx, ctx, p);
+  o.erase("password");  // never the secret itself
+  o.erase("otp_secret");
+  return o;
+}
+
 void AddPasswordRoutes(Routes& r) {
   auto spec = std::make_shared<CrudSpec<AssetPassword>>();
   spec->base = "/api/v1/asset_passwords";

@@ -14,6 +14,7 @@
 #include <iostream>
 
 #include "api/api.h"
+#include "api/webhooks.h"
 #include "app/setup.h"
 #include "app/sync_cli.h"
 #include "core/cidr.h"
@@ -72,8 +73,14 @@ int Serve(const Config& cfg, const std::string& listen, int threads, size_t body
   engine_options.minute_ms = engine_minute_ms;
   sync::Engine engine(*env->store, *env->cipher, SystemClock(), engine_options);
   if (auto st = engine.Start(); !st.ok()) return Fail(st);
+  // The webhook dispatcher: the outbox into deliveries, sent in order per webhook.
+  api::WebhookOptions webhook_options;
+  webhook_options.api = api_options;
+  api::WebhookDispatcher webhooks(*env->store, *env->cipher, SystemClock(), webhook_options);
+  if (auto st = webhooks.Start(); !st.ok()) return Fail(st);
   api::ApiOptions with_engine = api_options;
   with_engine.engine = &engine;
+  with_engine.webhook_dispatcher = &webhooks;
   api::Api api(*env->store, *env->cipher, SystemClock(), with_engine);
 
   // Signals are taken synchronously by this thread; the server threads never see them.
@@ -114,6 +121,7 @@ int Serve(const Config& cfg, const std::string& listen, int threads, size_t body
   spdlog::info("signal {} received; finishing in-flight requests", sig);
   (*server)->Stop();
   engine.Stop();  // running runs stop at their next checkpoint and resume on the next start
+  webhooks.Stop();  // deliveries under way finish; the rest wait in the store for the next start
   spdlog::info("stopped");
   return 0;
 }
@@ -155,6 +163,13 @@ int Main(int argc, char** argv) {
                     "length of a minute of integration intervals (tests shorten it)")
       ->check(CLI::Range(int64_t{10}, int64_t{60000}))
       ->group("");  // hidden: for tests
+  std::vector<std::string> webhook_allow;
+  std::string webhook_ca_file = EnvOr("CAIRN_WEBHOOK_CA_FILE", "");
+  serve->add_option("--webhook-allow", webhook_allow,
+                    "a private, loopback or link-local address or CIDR webhooks may be sent to (repeatable; "
+                    "they are refused by default)");
+  serve->add_option("--webhook-ca-file", webhook_ca_file,
+                    "extra CA certificate (PEM) to trust for webhook receivers (env CAIRN_WEBHOOK_CA_FILE)");
   serve->add_flag("--no-response-cache", no_response_cache,
                   "render every company page afresh (the cache only applies to SQLite)");
 
@@ -247,6 +262,10 @@ int Main(int argc, char** argv) {
     api_options.base_url = base_url;
     api_options.response_cache = !no_response_cache;
     api_options.vendor_ca_file = ca_file;
+    for (const auto& cidr : webhook_allow)
+      if (!IsValidCidr(cidr)) return Fail(Status::Invalid("--webhook-allow " + cidr + " is not an IP address or CIDR"));
+    api_options.webhook_allow = webhook_allow;
+    api_options.webhook_ca_file = webhook_ca_file;
     engine_poll_ms = sync_poll_ms;
     engine_minute_ms = sync_minute_ms;
     return Serve(cfg, listen, threads, body_limit, api_options);

@@ -47,6 +47,9 @@ bool VerifyPassword(std::string_view hash, std::string_view password);
 // Standard base64 with padding (RFC 4648), e.g. for HTTP Basic credentials.
 std::string Base64(std::string_view bytes);
 
+// HMAC-SHA256 of `message` under `key`, as lower-case hex (webhook signatures).
+std::string HmacSha256Hex(std::string_view key, std::string_view message);
+
 // n random bytes as lower-case hex.
 std::string RandomHex(size_t n);
 

@@ -66,5 +66,13 @@ TEST(Base64, StandardAlphabetWithPadding) {
   EXPECT_EQ(Base64(std::string("\xfb\xff", 2)), "+/8=");
 }
 
+// RFC 4231 test case 2: key "Jefe", data "what do ya want for nothing?".
+TEST(HmacSha256, MatchesTheRfc4231Vector) {
+  ASSERT_TRUE(InitCrypto().ok());
+  EXPECT_EQ(HmacSha256Hex("Jefe", "what do ya want for nothing?"),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  EXPECT_NE(HmacSha256Hex("Jefe", "what do ya want for nothing!"), HmacSha256Hex("Jefe", "what do ya want for nothing?"));
+}
+
 }  // namespace
 }  // namespace cairn

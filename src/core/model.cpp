@@ -305,4 +305,70 @@ const TableSchema<ActivityLog>& ActivityLog::Schema() {
   return s;
 }
 
+const TableSchema<Webhook>& Webhook::Schema() {
+  using T = Webhook;
+  static const TableSchema<T> s{
+      "webhooks", "Webhook",
+      {Id<T>(), C("name", kT, &T::name), C("url", kT, &T::url), C("events", kT, &T::events),
+       C("secret_enc", kT, &T::secret_enc, false), C("active", kB, &T::active),
+       C("payload_template", kT, &T::payload_template), Created<T>(), Updated<T>()}};
+  return s;
+}
+
+const TableSchema<WebhookEvent>& WebhookEvent::Schema() {
+  using T = WebhookEvent;
+  static const TableSchema<T> s{
+      "webhook_events", "WebhookEvent",
+      {Id<T>(), C("event", kT, &T::event, false), C("activity_log_id", kO, &T::activity_log_id, false),
+       C("record_type", kT, &T::record_type, false), C("record_id", kO, &T::record_id, false),
+       C("record_name", kT, &T::record_name, false), C("company_id", kO, &T::company_id, false),
+       C("company_name", kT, &T::company_name, false), C("changes", kT, &T::changes, false),
+       C("dispatched", kB, &T::dispatched, false), Created<T>(), Updated<T>()}};
+  return s;
+}
+
+const TableSchema<WebhookDelivery>& WebhookDelivery::Schema() {
+  using T = WebhookDelivery;
+  static const TableSchema<T> s{
+      "webhook_deliveries", "WebhookDelivery",
+      {Id<T>(), C("webhook_id", kI, &T::webhook_id, false), C("event_id", kI, &T::event_id, false),
+       C("event", kT, &T::event, false), C("state", kT, &T::state, false), C("attempts", kI, &T::attempts, false),
+       C("next_attempt_at", kI, &T::next_attempt_at, false), C("last_status", kI, &T::last_status, false),
+       C("last_error", kT, &T::last_error, false), Created<T>(), Updated<T>()}};
+  return s;
+}
+
+const TableSchema<WebhookAttempt>& WebhookAttempt::Schema() {
+  using T = WebhookAttempt;
+  static const TableSchema<T> s{
+      "webhook_attempts", "WebhookAttempt",
+      {Id<T>(), C("delivery_id", kI, &T::delivery_id, false), C("webhook_id", kI, &T::webhook_id, false),
+       C("attempt", kI, &T::attempt, false), C("status", kI, &T::status, false),
+       C("latency_ms", kI, &T::latency_ms, false), C("response_excerpt", kT, &T::response_excerpt, false),
+       C("error", kT, &T::error, false), Created<T>(), Updated<T>()}};
+  return s;
+}
+
+const std::vector<std::string_view> kWebhookEvents = {
+    "company.created",  "company.updated",  "company.archived",  "company.unarchived",  "company.deleted",
+    "asset.created",    "asset.updated",    "asset.archived",    "asset.unarchived",    "asset.deleted",
+    "article.created",  "article.updated",  "article.archived",  "article.unarchived",  "article.deleted",
+    "password.created", "password.updated", "password.deleted",  "sync_run.finished",   "sync_run.failed"};
+
+std::string WebhookEventOf(const ActivityLog& entry) {
+  std::string_view prefix = entry.record_type == "Company"         ? "company"
+                            : entry.record_type == "Asset"         ? "asset"
+                            : entry.record_type == "Article"       ? "article"
+                            : entry.record_type == "AssetPassword" ? "password"
+                                                                   : "";
+  if (prefix.empty()) return "";
+  std::string action = entry.action;
+  // Passwords are not archived in the webhook's terms: an archive is an update of the record.
+  if (prefix == "password" && (action == "archived" || action == "unarchived")) action = "updated";
+  std::string name = std::string(prefix) + "." + action;
+  for (auto e : kWebhookEvents)
+    if (e == name) return name;
+  return "";
+}
+
 }  // namespace cairn

@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "core/schema.h"
 
@@ -378,5 +380,74 @@ struct ActivityLog {
   int64_t created_at = 0;
   static const TableSchema<ActivityLog>& Schema();
 };
+
+// An outgoing webhook (issue 5): changes in Cairn POSTed to `url` as they happen.
+struct Webhook {
+  int64_t id = 0;
+  std::string name;
+  std::string url;
+  std::string events = "[]";  // JSON array of event names ("company.updated", ...; kWebhookEvents)
+  std::string secret_enc;     // the signing secret, sealed with the master key ("" = none yet)
+  bool active = true;
+  std::string payload_template;  // a JSON template with $VARIABLES; "" = the default body
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+  static const TableSchema<Webhook>& Schema();
+};
+
+// The outbox: one event, written in the same transaction as the change it reports (so a crash
+// can neither lose the event of a committed change nor send one for a change rolled back), and
+// fanned out to the webhooks that want it by the delivery worker.
+struct WebhookEvent {
+  int64_t id = 0;
+  std::string event;                        // "company.updated"
+  std::optional<int64_t> activity_log_id;   // the change's activity-log entry, when it has one
+  std::string record_type;                  // "Company", "Asset", "Article", "AssetPassword", "SyncRun"
+  std::optional<int64_t> record_id;
+  std::string record_name;
+  std::optional<int64_t> company_id;
+  std::string company_name;
+  std::string changes = "{}";  // JSON object: the changed fields, as the activity log has them
+  bool dispatched = false;     // fanned out into deliveries
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+  static const TableSchema<WebhookEvent>& Schema();
+};
+
+// One event on its way to one webhook, sent in order per webhook.
+struct WebhookDelivery {
+  int64_t id = 0;
+  int64_t webhook_id = 0;
+  int64_t event_id = 0;
+  std::string event;
+  std::string state = "pending";  // pending | delivered | failed (given up)
+  int64_t attempts = 0;
+  int64_t next_attempt_at = 0;  // Unix ms
+  int64_t last_status = 0;      // HTTP status of the last attempt; 0 = no answer
+  std::string last_error;
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+  static const TableSchema<WebhookDelivery>& Schema();
+};
+
+// One attempt of a delivery: what the receiver answered and how fast.
+struct WebhookAttempt {
+  int64_t id = 0;
+  int64_t delivery_id = 0;
+  int64_t webhook_id = 0;
+  int64_t attempt = 0;
+  int64_t status = 0;  // HTTP status; 0 = no answer (error says why)
+  int64_t latency_ms = 0;
+  std::string response_excerpt;
+  std::string error;
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+  static const TableSchema<WebhookAttempt>& Schema();
+};
+
+// The events a webhook may subscribe to.
+extern const std::vector<std::string_view> kWebhookEvents;
+// The webhook event an activity-log entry is ("company.updated"), or "" when it is none.
+std::string WebhookEventOf(const ActivityLog& entry);
 
 }  // namespace cairn

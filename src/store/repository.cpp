@@ -244,7 +244,32 @@ Result<T> Repository<T>::Insert(T row) {
     return Status::Internal("insert returned no id", std::string(sch.table));
   row.id = std::get<int64_t>((*rows)[0][0]);
   CAIRN_RETURN_IF_ERROR(IndexForSearch(row));
+  if constexpr (std::is_same_v<T, ActivityLog>) CAIRN_RETURN_IF_ERROR(RecordWebhookEvent(row));
   return row;
+}
+
+template <class T>
+Status Repository<T>::RecordWebhookEvent(const T& entry) {
+  if constexpr (std::is_same_v<T, ActivityLog>) {
+    if (!outbox_ || !outbox_->load(std::memory_order_relaxed)) return Status::Ok();
+    std::string event = WebhookEventOf(entry);
+    if (event.empty()) return Status::Ok();
+    WebhookEvent e;
+    e.event = std::move(event);
+    e.activity_log_id = entry.id;
+    e.record_type = entry.record_type;
+    e.record_id = entry.record_id;
+    e.record_name = entry.record_name;
+    e.company_id = entry.company_id;
+    e.company_name = entry.company_name;
+    e.changes = entry.details.empty() ? "{}" : entry.details;
+    e.created_at = entry.created_at;
+    auto saved = Repository<WebhookEvent>(conn_, clock_, writes_, search_).Insert(std::move(e));
+    return saved.ok() ? Status::Ok() : saved.status();
+  } else {
+    (void)entry;
+    return Status::Ok();
+  }
 }
 
 template <class T>
@@ -396,5 +421,9 @@ template class Repository<SortRule>;
 template class Repository<KbLink>;
 template class Repository<ConnectedField>;
 template class Repository<ActivityLog>;
+template class Repository<Webhook>;
+template class Repository<WebhookEvent>;
+template class Repository<WebhookDelivery>;
+template class Repository<WebhookAttempt>;
 
 }  // namespace cairn::store

@@ -10,6 +10,7 @@
 // over the driver interface (driver.h); the store contract test suite runs against each.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <map>
 #include <memory>
@@ -113,8 +114,11 @@ template <class T>
 class Repository {
  public:
   // `search`: where the call's search-index changes wait (Tx owns both).
-  Repository(Connection& conn, const Clock& clock, WriteSet* writes, SearchPending* search)
-      : conn_(conn), clock_(clock), writes_(writes), search_(search) {}
+  // `outbox`: while it is set, an ActivityLog insert that is a webhook event (WebhookEventOf)
+  // also inserts its WebhookEvent, in the same transaction (Store::SetWebhookOutbox).
+  Repository(Connection& conn, const Clock& clock, WriteSet* writes, SearchPending* search,
+             const std::atomic<bool>* outbox = nullptr)
+      : conn_(conn), clock_(clock), writes_(writes), search_(search), outbox_(outbox) {}
 
   // NotFound "<Model> not found".
   Result<T> Get(int64_t id);
@@ -145,6 +149,7 @@ class Repository {
 
  private:
   Status IndexForSearch(const T& row);
+  Status RecordWebhookEvent(const T& entry);
   void MarkWritten() {
     if (writes_) writes_->Mark(T::Schema().table);
   }
@@ -152,6 +157,7 @@ class Repository {
   const Clock& clock_;
   WriteSet* writes_;
   SearchPending* search_;
+  const std::atomic<bool>* outbox_;
 };
 
 // The full-text index over companies, assets (name, serial, model, field values), articles
@@ -196,10 +202,11 @@ class SearchIndex {
 // The view of the store inside one Read or Write call.
 class Tx {
  public:
-  Tx(Connection& conn, const Clock& clock) : conn_(conn), clock_(clock) {}
+  Tx(Connection& conn, const Clock& clock, const std::atomic<bool>* outbox = nullptr)
+      : conn_(conn), clock_(clock), outbox_(outbox) {}
   template <class T>
   Repository<T> Repo() {
-    return Repository<T>(conn_, clock_, &writes_, &search_);
+    return Repository<T>(conn_, clock_, &writes_, &search_, outbox_);
   }
   SearchIndex Search() { return SearchIndex(conn_, search_); }
   Dialect dialect() const { return conn_.dialect(); }
@@ -211,6 +218,7 @@ class Tx {
   const Clock& clock_;
   WriteSet writes_;
   SearchPending search_;
+  const std::atomic<bool>* outbox_;
 };
 
 struct StoreOptions {
@@ -234,7 +242,7 @@ class Store {
   template <class F>
   auto Read(F&& fn) -> std::invoke_result_t<F, Tx&> {
     Lease lease(*this);
-    Tx tx(*lease.conn, *clock_);
+    Tx tx(*lease.conn, *clock_, &outbox_);
     auto result = fn(tx);
     if (auto st = tx.Search().Flush(); !st.ok() && result.ok()) result = st;
     Bump(tx.writes());
@@ -251,7 +259,7 @@ class Store {
     if (dialect_ == Dialect::kSqlite) serial = std::unique_lock(write_mu_);
     Lease lease(*this);
     if (auto st = lease.conn->Begin(true); !st.ok()) return st;
-    Tx tx(*lease.conn, *clock_);
+    Tx tx(*lease.conn, *clock_, &outbox_);
     // Nothing here should throw; if something does, the connection must not go back to the pool
     // inside an open transaction.
     std::optional<std::invoke_result_t<F, Tx&>> attempt;
@@ -282,6 +290,11 @@ class Store {
   // processes (another node on PostgreSQL) are not seen.
   uint64_t TableVersion(std::string_view table) const;
 
+  // The webhook outbox: while on (some webhook is active), every activity-log entry that is a
+  // webhook event writes a webhook_events row in the same transaction (core/model.h).
+  void SetWebhookOutbox(bool on) { outbox_.store(on, std::memory_order_relaxed); }
+  bool webhook_outbox() const { return outbox_.load(std::memory_order_relaxed); }
+
  private:
   struct Lease {
     explicit Lease(Store& s) : store(s), conn(s.Acquire()) {}
@@ -297,6 +310,7 @@ class Store {
 
   Dialect dialect_ = Dialect::kSqlite;
   const Clock* clock_ = nullptr;
+  std::atomic<bool> outbox_{false};
   std::vector<std::unique_ptr<Connection>> all_;
   std::vector<Connection*> free_;
   std::mutex mu_;

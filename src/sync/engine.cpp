@@ -1418,7 +1418,20 @@ Status Engine::Execute(int64_t run_id) {
     r->requests = exec.requests();
     r->full_run = exec.full() && !exec.discovery_only();  // later runs count from the last full enumeration
     if (state != "queued") r->finished_at = now;
-    return tx.Repo<SyncRun>().Update(*r).status();
+    auto saved = tx.Repo<SyncRun>().Update(*r);
+    if (!saved.ok()) return saved.status();
+    // Webhooks hear of every finished run (the outbox: same transaction, store.h).
+    if ((state == "succeeded" || state == "failed") && store_.webhook_outbox()) {
+      WebhookEvent e;
+      e.event = state == "succeeded" ? "sync_run.finished" : "sync_run.failed";
+      e.record_type = "SyncRun";
+      e.record_id = r->id;
+      auto i = tx.Repo<Integration>().Get(r->integration_id);
+      e.record_name = i.ok() ? i->name : "";
+      e.changes = json::serialize(json::object{{"state", json::object{{"from", "running"}, {"to", state}}}});
+      if (auto st = tx.Repo<WebhookEvent>().Insert(e); !st.ok()) return st.status();
+    }
+    return Status::Ok();
   });
 }
 

@@ -450,6 +450,7 @@ struct WebhookDispatcher::Impl {
       if (w.active) active.push_back(w);
     store.SetWebhookOutbox(!active.empty());
     FanOut(active);
+    Prune();
     for (const auto& w : active) {
       auto it = sending.find(w.id);
       if (it != sending.end()) {
@@ -466,6 +467,28 @@ struct WebhookDispatcher::Impl {
       sending[w.id] = std::async(std::launch::async, [this, w, delivery] { SendSeries(w, delivery); });
     }
   }
+
+  // Forgets, once an hour, what was settled longer ago than o.keep: dispatched events, finished
+  // deliveries and their attempts (a pending delivery is never older than a day's retries).
+  void Prune() {
+    int64_t now = clock.NowMs();
+    if (now - last_prune < 3600 * 1000) return;
+    last_prune = now;
+    int64_t before = now - std::chrono::duration_cast<std::chrono::milliseconds>(o.keep).count();
+    (void)store.Write([&](store::Tx& tx) -> Status {
+      store::Query attempts;
+      attempts.Where("created_at", store::Op::kLe, before);
+      if (auto n = tx.Repo<WebhookAttempt>().DeleteWhere(attempts); !n.ok()) return n.status();
+      store::Query deliveries;
+      deliveries.Where("state", store::Op::kNe, std::string("pending")).Where("updated_at", store::Op::kLe, before);
+      if (auto n = tx.Repo<WebhookDelivery>().DeleteWhere(deliveries); !n.ok()) return n.status();
+      store::Query events;
+      events.Where("dispatched", store::Op::kEq, int64_t{1}).Where("created_at", store::Op::kLe, before);
+      auto n = tx.Repo<WebhookEvent>().DeleteWhere(events);
+      return n.ok() ? Status::Ok() : n.status();
+    });
+  }
+  int64_t last_prune = 0;
 
   // Events into deliveries, for every active webhook that wants each.
   void FanOut(const std::vector<Webhook>& active) {

@@ -33,6 +33,7 @@ struct WebhookOptions {
   std::chrono::milliseconds first_retry{2000};
   std::chrono::milliseconds max_retry{3600000};
   std::chrono::hours give_up_after{24};
+  std::chrono::hours keep{24 * 30};  // settled events, deliveries and attempts are kept this long
 };
 
 // Checks a webhook target: http or https with a host, and every address the host resolves to

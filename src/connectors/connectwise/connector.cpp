@@ -401,7 +401,7 @@ Status Connector::ListLocations(const std::string& conditions, const std::functi
     std::vector<VendorItem> sites;
   };
   std::vector<Slot> slots(ids.size());
-  const size_t window = clients.size() * 8;
+  const size_t window = clients.size() * 2;
   std::mutex mu;
   std::condition_variable cv;
   size_t next = 0;     // the next company a fetcher takes

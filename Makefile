@@ -16,7 +16,7 @@ BENCH_PACKAGES := wrk nginx-light
 
 MAKEFLAGS += --no-print-directory
 
-.PHONY: deps configure build build-all run test bench bench-sims bench-sync bench-latency clean
+.PHONY: deps configure build build-all run test bench bench-sims bench-sync bench-latency bench-webhooks clean
 
 deps:
 	@scripts/deps.sh $(DEB_PACKAGES)
@@ -58,6 +58,10 @@ bench-sync: deps build-all
 bench-latency: deps build-all
 	@VENDOR=connectwise bench/latency.sh $(BUILD)
 	@VENDOR=halo bench/latency.sh $(BUILD)
+
+# Webhook delivery latency and the API's write rate with and without a webhook (bench/webhooks.sh).
+bench-webhooks: deps build-all
+	@bench/webhooks.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD)

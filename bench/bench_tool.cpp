@@ -7,6 +7,9 @@
 //       fills a database directly through the store, for the search benchmark.
 //   cairn-bench queries    --out FILE
 //       writes the search query mix, one query per line.
+//   cairn-bench webhooks   --url U --key K --tls-dir D [--changes N] [--threads T]
+//       company renames without and with an active webhook (its receiver runs here over HTTPS):
+//       the write rates and the latency from change to receipt (bench/webhooks.sh).
 #include <CLI/CLI.hpp>
 
 #include <atomic>
@@ -17,8 +20,18 @@
 #include <random>
 #include <thread>
 
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <mutex>
+#include <set>
+#include <vector>
+
+#include "core/clock.h"
 #include "core/crypto.h"
 #include "http/client.h"
+#include "http/server.h"
+#include "sims/common/tls_files.h"
 #include "store/store.h"
 
 namespace {
@@ -183,6 +196,108 @@ int Queries(const std::string& out_path, int assets) {
   return 0;
 }
 
+// Webhook delivery: `changes` company renames through the API, first with no webhook, then with
+// one (company.updated) whose receiver runs here over HTTPS (its CA in `tls_dir`, which Cairn must
+// trust: --webhook-ca-file, and allow: --webhook-allow 127.0.0.0/8). Prints the write rates
+// side by side and the latency from each change (the event's occurred_at) to its receipt.
+int Webhooks(const std::string& url, const std::string& key, const std::string& tls_dir, int changes, int threads) {
+  auto files = cairn::sims::EnsureTlsFiles(tls_dir);
+  if (!files.ok()) {
+    std::cerr << files.status().ToString() << "\n";
+    return 1;
+  }
+  std::mutex mu;
+  std::vector<double> latencies;
+  std::set<std::string> seen;
+  cairn::http::ServerOptions so;
+  so.port = 0;
+  so.threads = 2;
+  so.tls_cert_file = files->server_cert;
+  so.tls_key_file = files->server_key;
+  auto receiver = cairn::http::Server::Start(so, [&](cairn::http::Request& r) {
+    double now = static_cast<double>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                         std::chrono::system_clock::now().time_since_epoch()).count()) / 1000.0;
+    boost::json::error_code ec;
+    auto v = boost::json::parse(r.body, ec);
+    if (!ec && v.is_object() && v.as_object().contains("occurred_at")) {
+      auto at = cairn::ParseIso8601(std::string(v.at("occurred_at").as_string()));
+      std::lock_guard lock(mu);
+      if (at && seen.insert(std::string(*cairn::http::FindHeader(r.headers, "X-Cairn-Delivery"))).second)
+        latencies.push_back(now - static_cast<double>(*at));
+    }
+    return cairn::http::Response::Json(200, "{}");
+  });
+  if (!receiver.ok()) {
+    std::cerr << receiver.status().ToString() << "\n";
+    return 1;
+  }
+  cairn::http::Headers h = {{"x-api-key", key}, {"Content-Type", "application/json"}};
+  cairn::http::Client setup;
+  std::vector<int64_t> ids;
+  for (int t = 0; t < threads; ++t) {
+    auto c = setup.Send({"POST", url + "/api/v1/companies", h,
+                         R"({"company":{"name":"Webhook Bench )" + std::to_string(t) + " " + cairn::RandomHex(3) + R"("}})"});
+    if (!c.ok() || c->status != 200) {
+      std::cerr << "creating a company failed: " << (c.ok() ? c->body : c.status().ToString()) << "\n";
+      return 1;
+    }
+    ids.push_back(boost::json::parse(c->body).at("company").at("id").as_int64());
+  }
+  // `changes` renames, spread over the threads (one company each); the rate.
+  int round = 0;
+  auto renames = [&]() {
+    ++round;
+    std::atomic<int> next{0}, failed{0};
+    auto start = Clock::now();
+    std::vector<std::thread> workers;
+    for (int t = 0; t < threads; ++t)
+      workers.emplace_back([&, t] {
+        cairn::http::Client c;
+        for (int i; (i = next.fetch_add(1)) < changes;) {
+          auto r = c.Send({"PUT", url + "/api/v1/companies/" + std::to_string(ids[t]), h,
+                           R"({"company":{"nickname":"r)" + std::to_string(round) + "-" + std::to_string(i) + R"("}})"});
+          if (!r.ok() || r->status != 200) failed++;
+        }
+      });
+    for (auto& w : workers) w.join();
+    double s = std::chrono::duration<double>(Clock::now() - start).count();
+    if (failed) std::cerr << failed << " renames failed\n";
+    return changes / s;
+  };
+  double without = renames();
+  std::string hook = R"({"webhook":{"url":"https://127.0.0.1:)" + std::to_string((*receiver)->port()) +
+                     R"(/bench","events":["company.updated"],"secret":"bench-secret-0123456789"}})";
+  auto made = setup.Send({"POST", url + "/api/v1/webhooks", h, hook});
+  if (!made.ok() || made->status != 200) {
+    std::cerr << "creating the webhook failed (start cairn with --webhook-allow 127.0.0.0/8 --webhook-ca-file "
+              << files->ca_cert << "): " << (made.ok() ? made->body : made.status().ToString()) << "\n";
+    return 1;
+  }
+  double with = renames();
+  auto deadline = Clock::now() + std::chrono::seconds(120);
+  size_t got = 0;
+  while (Clock::now() < deadline) {
+    {
+      std::lock_guard lock(mu);
+      got = latencies.size();
+    }
+    if (got >= static_cast<size_t>(changes)) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  (*receiver)->Stop();
+  std::sort(latencies.begin(), latencies.end());
+  auto pct = [&](double p) {
+    if (latencies.empty()) return 0.0;
+    return latencies[std::min(latencies.size() - 1, static_cast<size_t>(p * static_cast<double>(latencies.size())))];
+  };
+  std::printf("writes without webhooks: %.0f/s\n", without);
+  std::printf("writes with an active webhook: %.0f/s (%.2f of without)\n", with, with / without);
+  std::printf("delivered: %zu of %d\n", latencies.size(), changes);
+  std::printf("latency from change to receipt: p50 %.0f ms, p99 %.0f ms, max %.0f ms\n", pct(0.5), pct(0.99),
+              latencies.empty() ? 0.0 : latencies.back());
+  return latencies.size() == static_cast<size_t>(changes) ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -204,7 +319,16 @@ int main(int argc, char** argv) {
   auto* q = app.add_subcommand("queries");
   q->add_option("--out", out)->required();
   q->add_option("--assets", assets);
+  std::string tls_dir;
+  int changes = 1000;
+  auto* wh = app.add_subcommand("webhooks");
+  wh->add_option("--url", url)->required();
+  wh->add_option("--key", key)->required();
+  wh->add_option("--tls-dir", tls_dir)->required();
+  wh->add_option("--changes", changes);
+  wh->add_option("--threads", threads);
   CLI11_PARSE(app, argc, argv);
+  if (wh->parsed()) return Webhooks(url, key, tls_dir, changes, threads);
   if (api->parsed()) return SeedApi(url, key, companies, assets, threads);
   if (st->parsed()) return SeedStore(db, companies, assets);
   return Queries(out, assets);

@@ -282,8 +282,8 @@ std::string Excerpt(std::string_view body) {
 }
 
 // POSTs `body` to the webhook, signed; never throws.
-Outcome Post(const Webhook& w, const Cipher& cipher, const Clock& clock, const ApiOptions& api, std::string_view event,
-             int64_t delivery_id, const std::string& body, std::chrono::milliseconds timeout) {
+Outcome Post(http::Client& client, const Webhook& w, const Cipher& cipher, const Clock& clock, const ApiOptions& api,
+             std::string_view event, int64_t delivery_id, const std::string& body, std::chrono::milliseconds timeout) {
   Outcome o;
   if (auto st = CheckWebhookTarget(w.url, api.webhook_allow); !st.ok()) {
     o.error = st.message();
@@ -305,7 +305,6 @@ Outcome Post(const Webhook& w, const Cipher& cipher, const Clock& clock, const A
                  {"X-Cairn-Delivery", std::to_string(delivery_id)},
                  {"X-Cairn-Timestamp", ts},
                  {"X-Cairn-Signature", "sha256=" + HmacSha256Hex(*secret, ts + "." + body)}};
-  http::Client client(http::ClientOptions{.ca_file = api.webhook_ca_file, .user_agent = "Cairn-Webhooks"});
   auto start = std::chrono::steady_clock::now();
   auto r = client.Send(req);
   o.latency_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
@@ -316,6 +315,11 @@ Outcome Post(const Webhook& w, const Cipher& cipher, const Clock& clock, const A
   o.status = r->status;
   o.excerpt = Excerpt(r->body);
   return o;
+}
+
+// The client a webhook's deliveries go through (one per series, so the connection is kept).
+std::unique_ptr<http::Client> WebhookClient(const ApiOptions& api) {
+  return std::make_unique<http::Client>(http::ClientOptions{.ca_file = api.webhook_ca_file, .user_agent = "Cairn-Webhooks"});
 }
 
 // A Ctx for rendering records outside a request (webhook bodies), as a super-admin would see them.
@@ -521,12 +525,13 @@ struct WebhookDispatcher::Impl {
 
   // Sends a webhook's due deliveries in order, starting at `first`, until one must wait.
   void SendSeries(const Webhook& w, int64_t first) {
+    auto client = WebhookClient(o.api);
     for (int64_t id = first; id;) {
       {
         std::lock_guard lock(mu);
         if (stop) return;
       }
-      if (!SendOne(w, id)) return;
+      if (!SendOne(*client, w, id)) return;
       auto next = store.Read([&](store::Tx& tx) {
         store::Query q;
         q.Where("webhook_id", store::Op::kEq, w.id).Where("state", store::Op::kEq, std::string("pending"));
@@ -544,10 +549,13 @@ struct WebhookDispatcher::Impl {
   }
 
   // One attempt. False when the delivery is still pending (the series waits for its retry).
-  bool SendOne(const Webhook& w, int64_t delivery_id) {
-    // Claimed for the length of one attempt, so that another node (PostgreSQL) does not send it too.
+  bool SendOne(http::Client& client, const Webhook& w, int64_t delivery_id) {
+    // Claimed for the length of one attempt, so that another node (PostgreSQL) does not send it
+    // too; the body is made in the same transaction.
     std::optional<WebhookDelivery> claimed;
     std::optional<WebhookEvent> event;
+    RenderCtx rc(store, cipher, clock, o.api);
+    Result<std::string> body = Status::Unavailable("not made");
     auto claim = store.Write([&](store::Tx& tx) -> Status {
       auto d = tx.Repo<WebhookDelivery>().Lock(delivery_id);
       if (!d.ok()) return d.status();
@@ -559,12 +567,11 @@ struct WebhookDispatcher::Impl {
       if (!saved.ok()) return saved.status();
       claimed = *saved;
       event = *e;
+      body = Body(tx, rc.ctx, w, *event, delivery_id);
       return Status::Ok();
     });
     if (!claim.ok() || !claimed) return false;
-    RenderCtx rc(store, cipher, clock, o.api);
-    auto body = store.Read([&](store::Tx& tx) { return Body(tx, rc.ctx, w, *event, delivery_id); });
-    Outcome out = body.ok() ? Post(w, cipher, clock, o.api, event->event, delivery_id, *body, o.timeout)
+    Outcome out = body.ok() ? Post(client, w, cipher, clock, o.api, event->event, delivery_id, *body, o.timeout)
                             : Outcome{0, 0, "", "the body could not be made: " + body.status().message()};
     bool delivered = out.status >= 200 && out.status < 300;
     bool retry = !delivered && (out.status == 0 || out.status == 408 || out.status == 429 || out.status >= 500);
@@ -763,7 +770,8 @@ void AddWebhookRoutes(Routes& r) {
                                    {"occurred_at", FormatIso8601(ctx.clock.NowMs())},
                                    {"webhook_id", w->id},
                                    {"message", "A test delivery from Cairn"}};
-                 Outcome o = Post(*w, ctx.cipher, ctx.clock, ctx.options, "ping", 0, json::serialize(ping),
+                 auto client = WebhookClient(ctx.options);
+                 Outcome o = Post(*client, *w, ctx.cipher, ctx.clock, ctx.options, "ping", 0, json::serialize(ping),
                                   std::chrono::milliseconds(10000));
                  bool ok = o.status >= 200 && o.status < 300;
                  std::string message = ok ? "The receiver answered " + std::to_string(o.status)

@@ -52,7 +52,26 @@ bool Special(const std::string& ip) {
 
 }  // namespace
 
+namespace {
+
+// Where a webhook target connects: its host, port and the addresses checked.
+struct Target {
+  std::string host;
+  std::string port;
+  std::vector<std::string> addresses;
+};
+Result<Target> ResolveTarget(std::string_view url, const std::vector<std::string>& allow);
+
+}  // namespace
+
 Status CheckWebhookTarget(std::string_view url, const std::vector<std::string>& allow) {
+  auto t = ResolveTarget(url, allow);
+  return t.ok() ? Status::Ok() : t.status();
+}
+
+namespace {
+
+Result<Target> ResolveTarget(std::string_view url, const std::vector<std::string>& allow) {
   auto parsed = boost::urls::parse_absolute_uri(url);
   if (!parsed) return Status::Invalid("url: \"" + std::string(url) + "\" is not an absolute URL (https://host/path)");
   std::string scheme = ToLower(std::string(parsed->scheme()));
@@ -86,8 +105,11 @@ Status CheckWebhookTarget(std::string_view url, const std::vector<std::string>& 
   }
   if (scheme == "http" && !all_allowed)
     return Status::Invalid("url: the scheme must be https (plain http only to addresses named with --webhook-allow)");
-  return Status::Ok();
+  std::string port = parsed->has_port() ? std::string(parsed->port()) : scheme == "https" ? "443" : "80";
+  return Target{host, port, ips};
 }
+
+}  // namespace
 
 const std::vector<std::pair<std::string_view, std::string_view>>& WebhookTemplateVariables() {
   static const std::vector<std::pair<std::string_view, std::string_view>> vars = {
@@ -285,9 +307,17 @@ std::string Excerpt(std::string_view body) {
 Outcome Post(http::Client& client, const Webhook& w, const Cipher& cipher, const Clock& clock, const ApiOptions& api,
              std::string_view event, int64_t delivery_id, const std::string& body, std::chrono::milliseconds timeout) {
   Outcome o;
-  if (auto st = CheckWebhookTarget(w.url, api.webhook_allow); !st.ok()) {
-    o.error = st.message();
+  // Checked again now, and the connection pinned to the address checked (a name that resolves
+  // elsewhere between the check and the connection cannot lead the request inside).
+  auto target = ResolveTarget(w.url, api.webhook_allow);
+  if (!target.ok()) {
+    o.error = target.status().message();
     return o;
+  }
+  std::string pin = target->host + ":" + target->port + ":";
+  for (size_t i = 0; i < target->addresses.size(); ++i) {
+    const std::string& ip = target->addresses[i];
+    pin += (i ? "," : "") + (ip.find(':') != std::string::npos ? "[" + ip + "]" : ip);
   }
   auto secret = cipher.Open(w.secret_enc);
   if (!secret.ok()) {
@@ -300,6 +330,7 @@ Outcome Post(http::Client& client, const Webhook& w, const Cipher& cipher, const
   req.url = w.url;
   req.timeout = timeout;
   req.body = body;
+  if (target->host != target->addresses.front()) req.resolve = {pin};  // (an address in the URL is itself the pin)
   req.headers = {{"Content-Type", "application/json"},
                  {"X-Cairn-Event", std::string(event)},
                  {"X-Cairn-Delivery", std::to_string(delivery_id)},

@@ -333,8 +333,19 @@ Result<ClientResponse> Client::Send(const ClientRequest& request) {
     }
   }
 
+  std::unique_ptr<curl_slist, SlistDeleter> resolve_list;
+  for (const auto& entry : request.resolve) {
+    if (entry.find_first_of("\r\n") != std::string::npos) return Status::Invalid("a resolve entry contains a line break");
+    curl_slist* head = curl_slist_append(resolve_list.get(), entry.c_str());
+    if (!head) return Status::Internal("out of memory building the resolve list");
+    resolve_list.release();
+    resolve_list.reset(head);
+  }
+  if (resolve_list) curl_easy_setopt(curl, CURLOPT_RESOLVE, resolve_list.get());
+
   CURLcode rc = curl_easy_perform(curl);
   // The handle keeps pointers to these until the next reset; drop them now.
+  curl_easy_setopt(curl, CURLOPT_RESOLVE, static_cast<curl_slist*>(nullptr));
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, static_cast<curl_slist*>(nullptr));
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, static_cast<void*>(nullptr));
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, static_cast<void*>(nullptr));

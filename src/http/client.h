@@ -11,6 +11,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/status.h"
 #include "http/message.h"
@@ -25,6 +26,10 @@ struct ClientRequest {
   Headers headers;
   std::string body;  // sent for any method when not empty; POST, PUT, PATCH always send one
   std::chrono::milliseconds timeout{30000};  // the whole exchange, connecting included
+  // "host:port:address" entries that decide where the host connects instead of DNS (an IPv6
+  // address in brackets), so that an address checked before the request is the one used. The
+  // handle remembers them for later requests to the same host and port.
+  std::vector<std::string> resolve;
 };
 
 struct ClientResponse {

@@ -134,6 +134,22 @@ TEST_F(ClientTls, VerificationCanBeTurnedOff) {
   EXPECT_EQ(response->body, "ok");
 }
 
+// `resolve` decides where a host connects: a name DNS does not know reaches the pinned address.
+TEST_F(ClientTls, ResolveEntriesPinAHostToAnAddress) {
+  std::string host = "cairn-pinned.invalid:" + std::to_string(server_.port());
+  Client unpinned(ClientOptions{.verify_tls = false});
+  auto r = unpinned.Send({.url = "https://" + host + "/tls"});
+  EXPECT_FALSE(r.ok()) << "the test name should not resolve";
+  Client pinned(ClientOptions{.verify_tls = false});
+  ClientRequest req{.url = "https://" + host + "/tls"};
+  req.resolve = {host + ":127.0.0.1"};
+  auto ok = pinned.Send(req);
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(ok->status, 200);
+  req.resolve = {host + ":127.0.0.1\nX"};
+  EXPECT_EQ(pinned.Send(req).status().code(), Code::kInvalidArgument);
+}
+
 TEST_F(ClientTls, UnreadableCaFileFailsEverySend) {
   Client client({.ca_file = ca_file_ + ".missing"});
   auto response = client.Send({.url = server_.Url()});

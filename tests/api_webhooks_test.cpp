@@ -339,3 +339,72 @@ TEST_P(WebhookTest, AChangeMadeWhileTheReceiverIsDownArrivesAfterACrashAndRestar
 
 }  // namespace
 }  // namespace cairn::tests
+
+namespace cairn::tests {
+namespace {
+
+// Rev.io pushes its customers into Cairn (DESIGN.md 1.13): a company written with
+// integration_slug "revio" and its customer id is found by id_in_integration and lists the
+// integration; the link is validated; Cairn does not sync from or test a push integration.
+class PushIntegrationTest : public ApiTest {};
+CAIRN_ON_BOTH_BACKENDS(PushIntegrationTest);
+
+TEST_P(PushIntegrationTest, PushedCompaniesAreFoundByTheirIdInTheIntegration) {
+  auto s = StartServer();
+  ASSERT_TRUE(s);
+  std::string customer = "RV-" + Token();
+  auto created = s->CallJson("POST", "/api/v1/companies",
+                             json::object{{"company", json::object{{"name", "Pushed Customer"},
+                                                                   {"integration_slug", "revio"},
+                                                                   {"id_in_integration", customer}}}});
+  ASSERT_EQ(created.status, 200) << created.Describe();
+  int64_t id = Int(created.At("company", "id"));
+  auto integrations = Arr(created.At("company", "integrations"));
+  ASSERT_EQ(integrations.size(), 1u) << created.body;
+  EXPECT_EQ(Str(integrations[0].at("slug")), "revio");
+  EXPECT_EQ(Str(integrations[0].at("sync_id")), customer);
+  auto found = s->Call("GET", "/api/v1/companies?id_in_integration=" + Enc(customer) + "&integration_slug=revio");
+  ASSERT_EQ(found.status, 200) << found.Describe();
+  ASSERT_EQ(Arr(found.At("companies")).size(), 1u) << found.body;
+  EXPECT_EQ(Int(Arr(found.At("companies"))[0].at("id")), id);
+
+  // An existing company matched later (PUT), and the same id refused for another company.
+  auto other = s->CallJson("POST", "/api/v1/companies", json::object{{"company", json::object{{"name", "Already Here"}}}});
+  ASSERT_EQ(other.status, 200) << other.Describe();
+  std::string other_id = std::to_string(Int(other.At("company", "id")));
+  auto clash = s->CallJson("PUT", "/api/v1/companies/" + other_id,
+                           json::object{{"company", json::object{{"integration_slug", "revio"}, {"id_in_integration", customer}}}});
+  EXPECT_EQ(clash.status, 422) << clash.Describe();
+  EXPECT_TRUE(DetailsMention(clash.json, "already linked to company \"Pushed Customer\"")) << clash.body;
+  auto matched = s->CallJson("PUT", "/api/v1/companies/" + other_id,
+                             json::object{{"company", json::object{{"integration_slug", "revio"}, {"id_in_integration", customer + "-2"}}}});
+  ASSERT_EQ(matched.status, 200) << matched.Describe();
+  EXPECT_EQ(Arr(matched.At("company", "integrations")).size(), 1u) << matched.body;
+
+  // Bad links change nothing.
+  for (auto [body, mentions] : std::vector<std::pair<json::object, std::string>>{
+           {{{"name", "Half"}, {"id_in_integration", "X1"}}, "go together"},
+           {{{"name", "Synced"}, {"integration_slug", "syncro"}, {"id_in_integration", "X1"}}, "is not an integration that pushes"},
+           {{{"name", "Blank"}, {"integration_slug", "revio"}, {"id_in_integration", ""}}, "id_in_integration must be"}}) {
+    auto r = s->CallJson("POST", "/api/v1/companies", json::object{{"company", body}});
+    EXPECT_EQ(r.status, 422) << r.Describe();
+    EXPECT_TRUE(DetailsMention(r.json, mentions)) << mentions << ": " << r.body;
+  }
+  auto all = s->Call("GET", "/api/v1/companies?page_size=100");
+  EXPECT_EQ(Arr(all.At("companies")).size(), 2u) << all.body;
+
+  // The push integration, made on first use: nothing to sync from or test.
+  auto list = s->Call("GET", "/api/v1/integrations");
+  ASSERT_EQ(list.status, 200) << list.Describe();
+  ASSERT_EQ(Arr(list.At("integrations")).size(), 1u) << list.body;
+  std::string integration = std::to_string(Int(Arr(list.At("integrations"))[0].at("id")));
+  auto run = s->CallJson("POST", "/api/v1/integrations/" + integration + "/sync", json::object{});
+  EXPECT_EQ(run.status, 422) << run.Describe();
+  EXPECT_NE(run.body.find("nothing to sync"), std::string::npos) << run.body;
+  auto test = s->Call("POST", "/api/v1/integrations/" + integration + "/test");
+  EXPECT_EQ(test.At("ok"), json::value(false)) << test.body;
+  EXPECT_NE(Str(test.At("message")).find("connects to Cairn"), std::string::npos) << test.body;
+}
+
+}  // namespace
+}  // namespace cairn::tests

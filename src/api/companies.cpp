@@ -3,6 +3,7 @@
 
 #include "api/context.h"
 #include "api/json_writer.h"
+#include "connectors/catalog.h"
 #include "core/text.h"
 
 namespace cairn::api {
@@ -211,6 +212,81 @@ http::Response Get(Ctx& ctx) {
   return http::Response::Json(200, "{\"company\":" + *out + "}");
 }
 
+// Cairn's extension for integrations that push into Cairn (Rev.io, connectors/catalog.h): a
+// company written with `integration_slug` and `id_in_integration` is linked to that id in the
+// integration of that slug (made on first use), so that `id_in_integration` finds it and it lists
+// the integration. Both or neither.
+struct PushLink {
+  std::string slug;
+  std::string id;
+};
+
+std::optional<PushLink> ReadPushLink(const json::object& body, std::vector<std::string>& errors) {
+  const auto* slug = body.if_contains("integration_slug");
+  const auto* id = body.if_contains("id_in_integration");
+  if (!slug && !id) return std::nullopt;
+  if (!slug || !id) {
+    errors.push_back("integration_slug and id_in_integration go together: send both to link the company");
+    return std::nullopt;
+  }
+  PushLink link{AsText(*slug), AsText(*id)};
+  const auto* vendor = connectors::FindVendor(link.slug);
+  if (!vendor || !vendor->push_only) {
+    std::string pushers;
+    for (const auto& v : connectors::Vendors())
+      if (v.push_only) pushers += (pushers.empty() ? "" : ", ") + std::string(v.slug);
+    errors.push_back("integration_slug: \"" + link.slug + "\" is not an integration that pushes into Cairn (" + pushers +
+                     "); companies of synced integrations are linked by matching them");
+    return std::nullopt;
+  }
+  if (link.id.empty() || link.id.size() > 255) {
+    errors.push_back("id_in_integration must be the integration's id of the company (1 to 255 characters)");
+    return std::nullopt;
+  }
+  return link;
+}
+
+Status LinkPushed(store::Tx& tx, const Ctx& ctx, const PushLink& link, const Company& c) {
+  const auto* vendor = connectors::FindVendor(link.slug);
+  auto found = tx.Repo<Integration>().FindFirst(store::Query().Where("slug", store::Op::kEq, link.slug));
+  if (!found.ok()) return found.status();
+  Integration integration;
+  if (*found) {
+    integration = **found;
+  } else {
+    integration.slug = link.slug;
+    integration.name = std::string(vendor->display_name);
+    integration.default_layouts = "{}";
+    integration.skip_types = "[]";
+    integration.options = "{}";
+    integration.enabled = false;  // nothing to run
+    auto made = tx.Repo<Integration>().Insert(integration);
+    if (!made.ok()) return made.status();
+    integration = *made;
+    CAIRN_RETURN_IF_ERROR(LogActivity(tx, ctx, {"created", "Integration", integration.id, integration.name, std::nullopt, "",
+                                                json::object{{"slug", json::object{{"from", ""}, {"to", link.slug}}}}}));
+  }
+  store::Query q;
+  q.Where("integration_id", store::Op::kEq, integration.id).Where("sync_id", store::Op::kEq, link.id);
+  auto matcher = tx.Repo<Matcher>().FindFirst(q);
+  if (!matcher.ok()) return matcher.status();
+  if (*matcher && (*matcher)->company_id && *(*matcher)->company_id != c.id) {
+    auto other = tx.Repo<Company>().Get(*(*matcher)->company_id);
+    return Validation({"id_in_integration: " + integration.name + " id \"" + link.id + "\" is already linked to " +
+                       (other.ok() ? "company \"" + other->name + "\" (" + std::to_string(other->id) + ")" : "another company")});
+  }
+  Matcher m = *matcher ? **matcher : Matcher{};
+  m.integration_id = integration.id;
+  m.sync_id = link.id;
+  m.name = c.name;
+  m.company_id = c.id;
+  m.potential_company_id.reset();
+  m.leave_unmatched = false;
+  m.active = !c.archived;
+  auto saved = m.id ? tx.Repo<Matcher>().Update(m) : tx.Repo<Matcher>().Insert(m);
+  return saved.ok() ? Status::Ok() : saved.status();
+}
+
 http::Response Create(Ctx& ctx) {
   if (auto st = Require(ctx, Action::kWrite, "companies"); !st.ok()) return ErrorResponse(st);
   if (ctx.caller.companies)
@@ -221,10 +297,12 @@ http::Response Create(Ctx& ctx) {
   Company c;
   std::vector<std::string> errors;
   ApplyFields(*body, c, errors);
+  auto link = ReadPushLink(*body, errors);
   auto out = ctx.store.Write([&](store::Tx& tx) -> Result<json::object> {
     CAIRN_RETURN_IF_ERROR(Validate(tx, ctx, c, errors));
     auto created = tx.Repo<Company>().Insert(c);
     if (!created.ok()) return created.status();
+    if (link) CAIRN_RETURN_IF_ERROR(LinkPushed(tx, ctx, *link, *created));
     auto j = Render(tx, ctx, *created);
     if (!j.ok()) return j.status();
     CAIRN_RETURN_IF_ERROR(LogActivity(tx, ctx,
@@ -237,8 +315,8 @@ http::Response Create(Ctx& ctx) {
 }
 
 // Shared by update, archive and unarchive: loads, changes, validates, saves and logs.
-http::Response Change(Ctx& ctx, const std::string& action,
-                      const std::function<Status(Company&)>& change) {
+http::Response Change(Ctx& ctx, const std::string& action, const std::function<Status(Company&)>& change,
+                      const std::function<Status(store::Tx&, const Company&)>& after = nullptr) {
   if (auto st = Require(ctx, Action::kWrite, "companies"); !st.ok()) return ErrorResponse(st);
   auto id = ctx.PathId();
   if (!id.ok()) return ErrorResponse(id.status());
@@ -250,6 +328,7 @@ http::Response Change(Ctx& ctx, const std::string& action,
     CAIRN_RETURN_IF_ERROR(Validate(tx, ctx, *c, {}, before.parent_company_id));
     auto saved = tx.Repo<Company>().Update(*c);
     if (!saved.ok()) return saved.status();
+    if (after) CAIRN_RETURN_IF_ERROR(after(tx, *saved));
     CAIRN_RETURN_IF_ERROR(LogActivity(tx, ctx,
                                       {action, "Company", saved->id, saved->name, saved->id,
                                        saved->name, Diff(ToJson(before), ToJson(*saved))}));
@@ -263,12 +342,17 @@ http::Response Update(Ctx& ctx) {
   if (auto st = Require(ctx, Action::kWrite, "companies"); !st.ok()) return ErrorResponse(st);
   auto body = ParseBody(ctx, "company");
   if (!body.ok()) return ErrorResponse(body.status());
-  return Change(ctx, "updated", [&](Company& c) {
-    std::vector<std::string> errors;
-    ApplyFields(*body, c, errors);
-    if (!errors.empty()) return Validation(std::move(errors));
-    return Status::Ok();
-  });
+  std::optional<PushLink> link;
+  return Change(
+      ctx, "updated",
+      [&](Company& c) {
+        std::vector<std::string> errors;
+        ApplyFields(*body, c, errors);
+        link = ReadPushLink(*body, errors);
+        if (!errors.empty()) return Validation(std::move(errors));
+        return Status::Ok();
+      },
+      [&](store::Tx& tx, const Company& c) { return link ? LinkPushed(tx, ctx, *link, c) : Status::Ok(); });
 }
 
 // The ids of the records of type T matching `q`.

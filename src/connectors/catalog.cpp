@@ -52,6 +52,7 @@ const std::vector<VendorInfo>& Vendors() {
         {"token_secret", K::kSecret, true, ""}},
        {"systems"},
        {"auto_update_names", "do_not_update_company_details", "skip_systems"}},
+      {"revio", "Rev.io", {}, {}, {}, /*push_only=*/true},
   };
   return kVendors;
 }

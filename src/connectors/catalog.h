@@ -32,9 +32,13 @@ struct VendorInfo {
   std::vector<CredentialField> credentials;
   std::vector<std::string_view> layout_kinds;  // default layouts required, e.g. "contacts"
   std::vector<std::string_view> options;       // boolean options, the shared ones included
+  // Pushes its records into Cairn through the API (Rev.io) instead of being synced from: no
+  // credentials, no connector, no runs. Its integration (made on first use) holds the links from
+  // its ids to Cairn's companies (`id_in_integration`).
+  bool push_only = false;
 };
 
-// Every vendor Cairn syncs from, in the order the UI lists them.
+// Every vendor Cairn syncs from, then those that push into Cairn, in the order the UI lists them.
 const std::vector<VendorInfo>& Vendors();
 // nullptr for an unknown slug.
 const VendorInfo* FindVendor(std::string_view slug);

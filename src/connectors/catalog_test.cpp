@@ -5,8 +5,11 @@
 namespace cairn::connectors {
 namespace {
 
-TEST(Catalog, KnowsTheFourVendors) {
-  EXPECT_EQ(VendorSlugs(), "cw_manage, halo, syncro, pulseway_rmm");
+TEST(Catalog, KnowsTheFourVendorsAndRevio) {
+  EXPECT_EQ(VendorSlugs(), "cw_manage, halo, syncro, pulseway_rmm, revio");
+  ASSERT_NE(FindVendor("revio"), nullptr);
+  EXPECT_TRUE(FindVendor("revio")->push_only);
+  EXPECT_FALSE(FindVendor("syncro")->push_only);
   ASSERT_NE(FindVendor("halo"), nullptr);
   EXPECT_EQ(FindVendor("halo")->layout_kinds, (std::vector<std::string_view>{"users", "sites", "assets"}));
   EXPECT_EQ(FindVendor("connectwise"), nullptr);

@@ -22,6 +22,10 @@ ConnectionResult CheckConnection(std::string_view slug, const boost::json::objec
                                  VendorClientOptions options) {
   const VendorInfo* vendor = FindVendor(slug);
   if (!vendor) return {false, "unknown vendor \"" + std::string(slug) + "\""};
+  if (vendor->push_only)
+    return {false, std::string(vendor->display_name) +
+                       " connects to Cairn, not Cairn to it: give it this server's URL and an API key of a service "
+                       "account, and add a webhook for the changes it should hear of"};
   Status st;
   if (slug == "cw_manage") {
     connectwise::Client c({Field(credentials, "site"), Field(credentials, "company"),

@@ -13,6 +13,7 @@
 #include <unordered_set>
 #include <utility>
 
+#include "connectors/catalog.h"
 #include "core/text.h"
 #include "sync/kb_push.h"
 #include "sync/names.h"
@@ -1251,6 +1252,9 @@ Result<SyncRun> Engine::Enqueue(int64_t integration_id, bool dry_run, bool full,
     // Locking the integration serialises enqueues of one integration on PostgreSQL too.
     auto i = tx.Repo<Integration>().Lock(integration_id);
     if (!i.ok()) return Status::NotFound("Integration not found");
+    if (const auto* v = connectors::FindVendor(i->slug); v && v->push_only)
+      return Status::Invalid(std::string(v->display_name) +
+                             " pushes its records into Cairn through the API; there is nothing to sync from it");
     store::Query q;
     q.Where("integration_id", store::Op::kEq, integration_id)
         .WhereIn("state", {std::string("queued"), std::string("running")});

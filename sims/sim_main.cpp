@@ -1,6 +1,6 @@
 // The `cairn-sim` binary: serves a fake vendor API (issue 3) until SIGINT or SIGTERM.
 //
-//   cairn-sim --vendor connectwise|halo|syncro|pulseway --listen HOST:PORT --seed N
+//   cairn-sim --vendor connectwise|halo|syncro|pulseway|revio --listen HOST:PORT --seed N
 //             [--companies N --contacts-per-company N --sites-per-company N --devices-per-company N
 //              --agreements-per-company N --inactive-share X --shared-fleet-seed N --shared-share X]
 //             [--tls-dir DIR] [--plain-http] [--control-token T]
@@ -9,6 +9,7 @@
 //             Halo: [--client-id ID] [--client-secret S] [--tenant T] [--token-ttl S] [--page-size N]
 //             Syncro: [--api-key K] [--*-per-page N] [--rate-limit N] [--retry-after]
 //             Pulseway: [--token-id ID] [--token-secret S] [--refuse-top-above-max]
+//             Rev.io: [--cairn-ca-file PEM] (it calls Cairn; see sims/revio/revio_sim.h)
 //
 // Standard output carries only what a script reads: the credentials, the CA to trust, and
 // `listening on https://HOST:PORT` (the real port when 0 was asked for) once it is serving.
@@ -25,6 +26,7 @@
 #include "sims/common/tls_files.h"
 #include "sims/connectwise/connectwise_sim.h"
 #include "sims/halo/halo_sim.h"
+#include "sims/revio/revio_sim.h"
 #include "sims/pulseway/pulseway_sim.h"
 #include "sims/syncro/syncro_sim.h"
 
@@ -61,7 +63,9 @@ int Main(int argc, char** argv) {
   pulseway::PulsewaySimOptions pulseway_options;
   halo::HaloSimOptions halo_options;
   connectwise::ConnectWiseSimOptions cw_options;
-  app.add_option("--vendor", vendor, "connectwise|halo|syncro|pulseway")->required();
+  app.add_option("--vendor", vendor, "connectwise|halo|syncro|pulseway|revio")->required();
+  std::string revio_ca_file;
+  app.add_option("--cairn-ca-file", revio_ca_file, "Rev.io: an extra CA for Cairn's certificate when Cairn serves HTTPS");
   app.add_option("--listen", listen, "HOST:PORT to listen on; port 0 picks a free one");
   app.add_option("--seed", fleet.seed, "seed of the generated client base");
   app.add_option("--companies", fleet.companies)->check(CLI::Range(int64_t{0}, int64_t{1} << 30));
@@ -123,8 +127,8 @@ int Main(int argc, char** argv) {
     return app.exit(e);
   }
 
-  if (vendor != "connectwise" && vendor != "halo" && vendor != "syncro" && vendor != "pulseway")
-    return Fail("unknown vendor " + vendor + " (connectwise|halo|syncro|pulseway)", 2);
+  if (vendor != "connectwise" && vendor != "halo" && vendor != "syncro" && vendor != "pulseway" && vendor != "revio")
+    return Fail("unknown vendor " + vendor + " (connectwise|halo|syncro|pulseway|revio)", 2);
   if (rate_limit) {
     syncro_options.rate_limit_per_minute = *rate_limit;
     pulseway_options.rate_limit_per_minute = *rate_limit;
@@ -160,8 +164,16 @@ int Main(int argc, char** argv) {
   std::unique_ptr<pulseway::PulsewaySim> pulseway_sim;
   std::unique_ptr<halo::HaloSim> halo_sim;
   std::unique_ptr<connectwise::ConnectWiseSim> cw_sim;
+  std::unique_ptr<revio::RevioSim> revio_sim;
   http::Handler handler;
-  if (vendor == "connectwise") {
+  if (vendor == "revio") {
+    revio::RevioSimOptions revio_options;
+    revio_options.fleet = fleet;
+    revio_options.control_token = control_token;
+    revio_options.ca_file = revio_ca_file;
+    revio_sim = std::make_unique<revio::RevioSim>(revio_options);
+    handler = [sim = revio_sim.get()](http::Request& req) { return sim->Handle(req); };
+  } else if (vendor == "connectwise") {
     cw_sim = std::make_unique<connectwise::ConnectWiseSim>(cw_options);
     handler = [sim = cw_sim.get()](http::Request& req) { return sim->Handle(req); };
   } else if (vendor == "halo") {
@@ -187,7 +199,12 @@ int Main(int argc, char** argv) {
   std::string host = options.host.find(':') != std::string::npos ? "[" + options.host + "]" : options.host;
   std::string base = std::string(plain_http ? "http" : "https") + "://" + host + ":" +
                      std::to_string((*server)->port());
-  if (vendor == "connectwise") {
+  if (vendor == "revio") {
+    std::cout << "vendor: revio (seed " << fleet.seed << ", " << fleet.companies << " customers)\n"
+              << "webhook receiver: " << base << "/hudu/webhook (any POST outside /_sim/)\n"
+              << "connect it to Cairn: POST " << base << "/_sim/connect {\"base_url\", \"api_key\", \"webhook_secret\"}, "
+              << "then POST " << base << "/_sim/sync\n";
+  } else if (vendor == "connectwise") {
     std::cout << "vendor: connectwise (seed " << fleet.seed << ", " << fleet.companies << " companies)\n"
               << "site: " << base.substr(base.find("://") + 3) << " (companyinfo: " << base
               << "/login/companyinfo/" << cw_options.company << ")\n"

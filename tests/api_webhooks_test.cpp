@@ -320,21 +320,28 @@ TEST_P(WebhookTest, TemplatesFillTheirVariablesAndThePingSaysWhatTheReceiverAnsw
   EXPECT_NE(Str(down.At("message")).find("refused"), std::string::npos) << down.body;
 }
 
-TEST_P(WebhookTest, AChangeMadeWhileTheReceiverIsDownArrivesAfterACrashAndRestart) {
+TEST_P(WebhookTest, ChangesMadeWhileTheReceiverIsDownArriveInOrderAfterACrashAndRestart) {
   auto s = StartAllowing();
   ASSERT_TRUE(s);
   Webhook(*s, {{"url", receiver_->Url()}, {"events", json::array{"company.updated"}}, {"secret", kSecret}});
   int64_t id = CreateCompanyOn(*s, "Crash Test Ltd");
   receiver_->Down();
-  auto put = s->CallJson("PUT", "/api/v1/companies/" + std::to_string(id), json::object{{"company", json::object{{"name", "Crash Survivor"}}}});
-  ASSERT_EQ(put.status, 200) << put.Describe();
+  for (const char* name : {"Crash One", "Crash Two", "Crash Survivor"}) {
+    auto put = s->CallJson("PUT", "/api/v1/companies/" + std::to_string(id), json::object{{"company", json::object{{"name", name}}}});
+    ASSERT_EQ(put.status, 200) << put.Describe();
+  }
   s->Kill9();
   ASSERT_TRUE(s->Restart().ok());
   ASSERT_TRUE(receiver_->Up());
-  auto hits = receiver_->WaitFor(1, 30);
-  ASSERT_EQ(hits.size(), 1u);
-  EXPECT_EQ(Str(hits[0].Json().at("record").at("name")), "Crash Survivor");
-  ExpectSigned(hits[0]);
+  auto hits = receiver_->WaitFor(3, 30);
+  ASSERT_EQ(hits.size(), 3u);
+  std::vector<std::string> names;
+  for (const auto& h : hits) {
+    names.push_back(Str(h.Json().at("changes").at("name").at("to")));
+    ExpectSigned(h);
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"Crash One", "Crash Two", "Crash Survivor"})) << "in order, none lost";
+  EXPECT_EQ(Str(hits[2].Json().at("record").at("name")), "Crash Survivor");
 }
 
 }  // namespace

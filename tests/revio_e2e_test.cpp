@@ -87,6 +87,8 @@ TEST_P(RevioTest, TheGuideStepByStep) {
   ASSERT_EQ(s->RunCli({"user", "create", "--email", account, "--role", "admin", "--first-name", "Rev.io"}).exit_code, 0);
   std::string key = s->CreateKey("Rev.io", {}, account);
   ASSERT_FALSE(key.empty());
+  // Without password access (the default), the key cannot read passwords.
+  EXPECT_EQ(s->Call("GET", "/api/v1/asset_passwords", "", key).status, 403);
   // A company Cairn already documents under the name Rev.io bills it by.
   sims::Fleet fleet(fleet_);
   std::string existing_name = fleet.Company(1).name;

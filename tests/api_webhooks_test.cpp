@@ -178,7 +178,7 @@ TEST_P(WebhookTest, TargetsAndFieldsAreValidatedAndNothingIsSaved) {
   };
   refused_on({{"url", receiver_->Url()}}, "events can't be blank");
   refused_on({{"url", receiver_->Url()}, {"events", json::array{"company.exploded"}}}, "\"company.exploded\" is not an event");
-  refused_on({{"url", receiver_->Url()}, {"events", events}, {"payload_template", "{\"a\": $RECORD_NAME}"}}, "payload_template");
+  refused_on({{"url", receiver_->Url()}, {"events", events}, {"template", "{\"a\": $RECORD_NAME}"}}, "template must be a JSON object");
   refused_on({{"url", receiver_->Url()}, {"events", events}, {"secret", "short"}}, "secret must be at least 16");
   refused_on({{"url", receiver_->Url()}, {"events", events}, {"colour", "red"}}, "colour is not a field");
   auto list = allowing->Call("GET", "/api/v1/webhooks");
@@ -294,7 +294,7 @@ TEST_P(WebhookTest, TemplatesFillTheirVariablesAndThePingSaysWhatTheReceiverAnsw
   auto hook = Webhook(*s, {{"url", by_name},
                            {"events", json::array{"company.created"}},
                            {"secret", kSecret},
-                           {"payload_template", R"({"text": "$COMPANY_NAME was $EVENT", "id": $RECORD_ID, "cairn": "$HUDU_URL"})"}});
+                           {"template", R"({"text": "$COMPANY_NAME was $EVENT", "id": $RECORD_ID, "cairn": "$HUDU_URL"})"}});
   int64_t id = CreateCompanyOn(*s, "Templated \"Quotes\" & Co");
   auto hits = receiver_->WaitFor(1, 10);
   ASSERT_EQ(hits.size(), 1u);

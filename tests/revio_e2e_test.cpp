@@ -148,6 +148,10 @@ TEST_P(RevioTest, TheGuideStepByStep) {
   auto late_id = LinkedCompany(*s, Str(late.at("id")));
   ASSERT_TRUE(late_id);
   EXPECT_EQ(*late_id, Int(late.at("company_id")));
+  // A key limited to one company sees no other.
+  std::string scoped = s->CreateKey("Rev.io scoped", {"--company", std::to_string(*late_id)}, account);
+  EXPECT_EQ(s->Call("GET", "/api/v1/companies/" + std::to_string(*late_id), "", scoped).status, 200);
+  EXPECT_EQ(s->Call("GET", "/api/v1/companies/" + std::to_string(existing_id), "", scoped).status, 404);
   auto again = Control("POST", "/_sim/sync");
   EXPECT_EQ(Int(again.at("updated")), 6) << json::serialize(again);
   EXPECT_EQ(Int(again.at("created")), 0) << json::serialize(again);

@@ -1,6 +1,6 @@
 // Outgoing webhooks (webhooks.h): the routes, target checks, bodies and the dispatcher.
 //   GET/POST /api/v1/webhooks, GET/PUT/DELETE /api/v1/webhooks/{id}
-//     {"webhook": {"name", "url", "events": [...], "secret", "active", "payload_template"}}
+//     {"webhook": {"name", "url", "events": [...], "secret", "active", "template"}}
 //   GET  /api/v1/webhooks/{id}/deliveries[?state=pending|delivered|failed]  (each with its attempts)
 //   POST /api/v1/webhooks/{id}/deliveries/{delivery}/redeliver
 //   POST /api/v1/webhooks/{id}/test  (a signed ping, sent now; answers what the receiver said)
@@ -190,7 +190,7 @@ json::object RenderWebhook(const Webhook& w) {
                       {"url", w.url},
                       {"events", std::move(events)},
                       {"active", w.active},
-                      {"payload_template", w.payload_template.empty() ? json::value(nullptr) : json::value(w.payload_template)},
+                      {"template", w.payload_template.empty() ? json::value(nullptr) : json::value(w.payload_template)},
                       {"secret_set", !w.secret_enc.empty()},
                       {"created_at", FormatIso8601(w.created_at)},
                       {"updated_at", FormatIso8601(w.updated_at)}};
@@ -209,7 +209,7 @@ void ApplyWebhook(const Ctx& ctx, const json::object& body, Webhook& w, bool cre
   for (const auto& [k, v] : body)
     if (k != "name" && k != "url" && k != "events" && k != "secret" && k != "active" && k != "payload_template" &&
         k != "template")
-      errors.push_back(std::string(k) + " is not a field of a webhook (name, url, events, secret, active, payload_template)");
+      errors.push_back(std::string(k) + " is not a field of a webhook (name, url, events, secret, active, template)");
   auto text = [&](const char* name) -> std::optional<std::string> {
     const auto* v = body.if_contains(name);
     if (!v) return std::nullopt;
@@ -257,15 +257,15 @@ void ApplyWebhook(const Ctx& ctx, const json::object& body, Webhook& w, bool cre
     if (!b) errors.push_back("active must be true or false");
     else w.active = *b;
   }
-  auto tpl = text("payload_template");
-  if (!tpl) tpl = text("template");
+  auto tpl = text("template");  // (also accepted as payload_template)
+  if (!tpl) tpl = text("payload_template");
   if (tpl) {
     w.payload_template = *tpl;
     if (!tpl->empty()) {
       json::error_code ec;
       auto sample = json::parse(Substitute(*tpl, SampleValues()), ec);
       if (ec || !sample.is_object())
-        errors.push_back("payload_template must be a JSON object once its $VARIABLES are filled in (" +
+        errors.push_back("template must be a JSON object once its $VARIABLES are filled in (" +
                          std::string(ec ? ec.message() : "not an object") + ")");
     }
   }

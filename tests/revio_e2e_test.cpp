@@ -142,6 +142,36 @@ TEST_P(RevioTest, TheGuideStepByStep) {
   EXPECT_EQ(received[0].at("signature_ok"), json::value(true));
   EXPECT_EQ(Str(received[0].at("reread_name")), "Renamed In Cairn") << json::serialize(received[0]);
 
+  // Rev.io down for a while: the edits made meanwhile arrive, in order, once it is back.
+  uint16_t port = server_->port();
+  server_->Stop();
+  server_.reset();
+  for (const char* name : {"Edited While Down 1", "Edited While Down 2"}) {
+    auto put = s->CallJson("PUT", "/api/v1/companies/" + std::to_string(existing_id),
+                           json::object{{"company", json::object{{"name", name}}}});
+    ASSERT_EQ(put.status, 200) << put.Describe();
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // (a first attempt fails meanwhile)
+  {
+    http::ServerOptions so;
+    so.port = port;
+    so.threads = 2;
+    so.tls_cert_file = files_.server_cert;
+    so.tls_key_file = files_.server_key;
+    auto back = http::Server::Start(so, [this](http::Request& r) { return sim_->Handle(r); });
+    ASSERT_TRUE(back.ok()) << back.status().ToString();
+    server_ = std::move(*back);
+  }
+  for (int i = 0; i < 200; ++i) {
+    received = Arr(Control("GET", "/_sim/received").at("received"));
+    if (received.size() >= 3) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(received.size(), 3u);
+  EXPECT_EQ(Str(received[1].at("name")), "Edited While Down 1");
+  EXPECT_EQ(Str(received[2].at("name")), "Edited While Down 2");
+  EXPECT_EQ(received[2].at("signature_ok"), json::value(true));
+
   // 5. A customer added later, pushed on its own; 6. pushing everything again duplicates nothing.
   auto late = Control("POST", "/_sim/customers", json::object{{"name", "Late Customer Ltd"}});
   EXPECT_EQ(Str(late.at("action")), "created");

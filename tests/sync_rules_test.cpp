@@ -236,16 +236,25 @@ class SyncRulesTest : public ApiTest {
     o.fleet.contacts_per_company = 1;
     o.fleet.sites_per_company = 1;
     o.fleet.devices_per_company = 1;
-    if (!ServeSim<sims::halo::HaloSim>(o, host)) {
+    return StartHalo(o, host, nullptr, json::object{{"options", json::object{{"push_knowledge_base", true}}}});
+  }
+  // A Halo simulator of `o` (in `sim` when asked), Cairn, and a Halo integration against it;
+  // `extra` adds or replaces fields of the integration's body. The integration's id, or 0 with
+  // the failure reported; the simulator's host in `host`.
+  int64_t StartHalo(const sims::halo::HaloSimOptions& o, std::string* host, sims::halo::HaloSim** sim = nullptr,
+                    json::object extra = {}) {
+    auto* served = ServeSim<sims::halo::HaloSim>(o, host);
+    if (!served) {
       ADD_FAILURE() << "the Halo simulator did not start";
       return 0;
     }
+    if (sim) *sim = served;
     cairn_ = StartCairn();
     if (!cairn_) {
       ADD_FAILURE() << "Cairn did not start";
       return 0;
     }
-    return SimIntegration("halo", *host, json::object{{"options", json::object{{"push_knowledge_base", true}}}});
+    return SimIntegration("halo", *host, std::move(extra));
   }
   // An integration of `slug` (halo, syncro or pulseway_rmm) against the simulator at `host`, with
   // the simulator's credentials and a layout per default kind; `extra` adds or replaces fields of
@@ -1148,11 +1157,8 @@ TEST_P(SyncRulesTest, HaloImportConvergesThroughExpiredTokens) {
   o.fleet.sites_per_company = 1;
   o.fleet.devices_per_company = 4;
   std::string host;
-  auto* sim = ServeSim<sims::halo::HaloSim>(o, &host);
-  ASSERT_TRUE(sim);
-  cairn_ = StartCairn();
-  ASSERT_TRUE(cairn_);
-  int64_t integration = SimIntegration("halo", host);
+  sims::halo::HaloSim* sim = nullptr;
+  int64_t integration = StartHalo(o, &host, &sim);
   ASSERT_GT(integration, 0);
   Control(ca_, host, "POST", "/_sim/faults", R"({"token_ttl_s": 1, "latency_ms": 300})");
   auto import = Import(integration);
@@ -1182,11 +1188,8 @@ TEST_P(SyncRulesTest, HaloRunsAreCompleteEnumerationsAndUnchangedRecordsReportNo
   o.fleet.devices_per_company = 4;
   o.fleet.inactive_share = 0;
   std::string host;
-  auto* sim = ServeSim<sims::halo::HaloSim>(o, &host);
-  ASSERT_TRUE(sim);
-  cairn_ = StartCairn();
-  ASSERT_TRUE(cairn_);
-  int64_t integration = SimIntegration("halo", host);
+  sims::halo::HaloSim* sim = nullptr;
+  int64_t integration = StartHalo(o, &host, &sim);
   ASSERT_GT(integration, 0);
   auto import = Import(integration);
   ASSERT_EQ(Str(import.at("state")), "succeeded") << Dump(import);

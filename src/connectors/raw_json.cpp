@@ -6,6 +6,8 @@
 #include <emmintrin.h>
 #endif
 
+#include "core/text.h"
+
 namespace cairn::connectors::raw {
 
 namespace {
@@ -138,21 +140,9 @@ std::optional<std::string> Scalar(std::string_view v) {
 }
 
 uint64_t Hash(std::string_view s) {
-  uint64_t h = 0x243F6A8885A308D3ULL ^ s.size();
-  auto mix = [&h](uint64_t w) {
-    h = (h ^ w) * 0x9E3779B97F4A7C15ULL;
-    h ^= h >> 29;
-  };
-  size_t i = 0;
-  for (; i + 8 <= s.size(); i += 8) {
-    uint64_t w;
-    std::memcpy(&w, s.data() + i, 8);
-    mix(w);
-  }
-  uint64_t tail = 0;
-  std::memcpy(&tail, s.data() + i, s.size() - i);
-  mix(tail);
-  return h * 0xBF58476D1CE4E5B9ULL;
+  WordHash h;
+  h.Bytes(s);
+  return h.Final();
 }
 
 }  // namespace cairn::connectors::raw

@@ -36,7 +36,7 @@ bool Elements(std::string_view text, F&& element);
 // decimals, objects, arrays).
 std::optional<std::string> Scalar(std::string_view value);
 
-// A 64-bit digest of bytes, eight at a time (not cryptographic: it tells unchanged text).
+// A 64-bit digest of bytes (core/text.h WordHash: not cryptographic, it tells unchanged text).
 uint64_t Hash(std::string_view bytes);
 
 // ---- implementation of the templates ----

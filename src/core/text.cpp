@@ -1,5 +1,7 @@
 #include "core/text.h"
 
+#include <cstring>
+
 #include <cstdio>
 
 namespace cairn {
@@ -177,6 +179,19 @@ std::string HexEncode(std::string_view bytes) {
     out += kHex[c & 15];
   }
   return out;
+}
+
+void WordHash::Bytes(std::string_view s) {
+  Word(s.size());
+  size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    Word(w);
+  }
+  uint64_t tail = 0;
+  std::memcpy(&tail, s.data() + i, s.size() - i);
+  Word(tail);
 }
 
 std::string Fnv1aHex(std::string_view bytes) {

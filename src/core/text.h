@@ -1,6 +1,7 @@
 // Small text helpers shared by the API and the store.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,5 +34,21 @@ std::string HexEncode(std::string_view bytes);
 
 // FNV-1a 64 of bytes as 16 lower-case hex digits: a stable fingerprint (not a secure hash).
 std::string Fnv1aHex(std::string_view bytes);
+
+// A 64-bit hash fed eight bytes at a time: tells changed data apart quickly (not a secure hash).
+// Its values are stored (sync digests), so the mixing must never change.
+class WordHash {
+ public:
+  void Word(uint64_t w) {
+    h_ = (h_ ^ w) * 0x9E3779B97F4A7C15ULL;
+    h_ ^= h_ >> 29;
+  }
+  // The length, then the bytes a word at a time, the last one zero-padded.
+  void Bytes(std::string_view s);
+  uint64_t Final() const { return h_ * 0xBF58476D1CE4E5B9ULL; }
+
+ private:
+  uint64_t h_ = 0x243F6A8885A308D3ULL;
+};
 
 }  // namespace cairn

@@ -60,6 +60,20 @@ TEST(Text, CaseHelpers) {
 namespace cairn {
 namespace {
 
+// Sync links store these values ("h2:" and "s1:" digests): the mixing must never change, or
+// every record would look changed after an upgrade.
+TEST(WordHash, ValuesAreStable) {
+  WordHash h;
+  h.Bytes("Contoso Server 01");
+  h.Word(1);
+  EXPECT_EQ(h.Final(), 0xf0e0ae4c3ca4730eULL);
+  WordHash empty;
+  empty.Bytes("");
+  WordHash nul;
+  nul.Bytes(std::string(1, '\0'));
+  EXPECT_NE(empty.Final(), nul.Final());
+}
+
 TEST(Cidr, MatchesV4V6AndMapped) {
   EXPECT_TRUE(IpInCidr("203.0.113.7", "203.0.113.0/24"));
   EXPECT_FALSE(IpInCidr("203.0.114.7", "203.0.113.0/24"));

@@ -60,21 +60,11 @@ std::string Text(const json::value* v) {
 
 // The digest of what the vendor sent that Cairn keeps ("h2:" + 16 hex digits), so that an
 // unchanged record is told cheaply: a walk over the item and its JSON without serialising it,
-// eight bytes at a time.
+// eight bytes at a time (core/text.h WordHash).
 class Digest {
  public:
-  void Bytes(std::string_view s) {
-    Word(s.size());
-    size_t i = 0;
-    for (; i + 8 <= s.size(); i += 8) {
-      uint64_t w;
-      std::memcpy(&w, s.data() + i, 8);
-      Word(w);
-    }
-    uint64_t tail = 0;
-    std::memcpy(&tail, s.data() + i, s.size() - i);
-    Word(tail);
-  }
+  void Bytes(std::string_view s) { h_.Bytes(s); }
+  void Word(uint64_t w) { h_.Word(w); }
   void Value(const json::value& v) {
     Word(static_cast<uint64_t>(v.kind()) + 0x100);
     switch (v.kind()) {
@@ -103,18 +93,14 @@ class Digest {
         break;
     }
   }
-  void Word(uint64_t w) {
-    h_ = (h_ ^ w) * 0x9E3779B97F4A7C15ULL;
-    h_ ^= h_ >> 29;
-  }
   std::string Hex() const {
     char out[24];
-    std::snprintf(out, sizeof out, "h2:%016llx", static_cast<unsigned long long>(h_ * 0xBF58476D1CE4E5B9ULL));
+    std::snprintf(out, sizeof out, "h2:%016llx", static_cast<unsigned long long>(h_.Final()));
     return out;
   }
 
  private:
-  uint64_t h_ = 0x243F6A8885A308D3ULL;
+  WordHash h_;
 };
 
 std::string HashOf(const VendorItem& i) {

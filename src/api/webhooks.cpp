@@ -177,11 +177,6 @@ std::set<std::string> EventsOf(const Webhook& w) {
   return out;
 }
 
-bool Wants(const Webhook& w, const std::string& event) {
-  auto events = EventsOf(w);
-  return events.count(event) || events.count("*");
-}
-
 json::object RenderWebhook(const Webhook& w) {
   json::array events;
   for (const auto& e : EventsOf(w)) events.push_back(json::string(e));
@@ -492,13 +487,8 @@ struct WebhookDispatcher::Impl {
         if (it->second.wait_for(std::chrono::seconds(0)) != std::future_status::ready) continue;
         sending.erase(it);
       }
-      auto head = store.Read([&](store::Tx& tx) {
-        store::Query q;
-        q.Where("webhook_id", store::Op::kEq, w.id).Where("state", store::Op::kEq, std::string("pending"));
-        return tx.Repo<WebhookDelivery>().FindFirst(q);
-      });
-      if (!head.ok() || !*head || (*head)->next_attempt_at > clock.NowMs()) continue;
-      int64_t delivery = (*head)->id;
+      int64_t delivery = DueHead(w.id);
+      if (!delivery) continue;
       sending[w.id] = std::async(std::launch::async, [this, w, delivery] { SendSeries(w, delivery); });
     }
   }
@@ -525,8 +515,20 @@ struct WebhookDispatcher::Impl {
   }
   int64_t last_prune = 0;
 
+  // The webhook's oldest pending delivery when it is due now; 0 otherwise (deliveries go in order).
+  int64_t DueHead(int64_t webhook_id) {
+    auto head = store.Read([&](store::Tx& tx) {
+      store::Query q;
+      q.Where("webhook_id", store::Op::kEq, webhook_id).Where("state", store::Op::kEq, std::string("pending"));
+      return tx.Repo<WebhookDelivery>().FindFirst(q);
+    });
+    return head.ok() && *head && (*head)->next_attempt_at <= clock.NowMs() ? (*head)->id : 0;
+  }
+
   // Events into deliveries, for every active webhook that wants each.
   void FanOut(const std::vector<Webhook>& active) {
+    std::vector<std::set<std::string>> wanted;  // each webhook's events, read once
+    for (const auto& w : active) wanted.push_back(EventsOf(w));
     (void)store.Write([&](store::Tx& tx) -> Status {
       store::Query q;
       q.Where("dispatched", store::Op::kEq, int64_t{0});
@@ -534,8 +536,9 @@ struct WebhookDispatcher::Impl {
       auto events = tx.Repo<WebhookEvent>().List(q);
       if (!events.ok()) return events.status();
       for (const auto& e : *events) {
-        for (const auto& w : active) {
-          if (!Wants(w, e.event) || e.created_at < w.created_at) continue;
+        for (size_t i = 0; i < active.size(); ++i) {
+          const Webhook& w = active[i];
+          if ((!wanted[i].count(e.event) && !wanted[i].count("*")) || e.created_at < w.created_at) continue;
           store::Query dq;
           dq.Where("webhook_id", store::Op::kEq, w.id).Where("event_id", store::Op::kEq, e.id);
           auto existing = tx.Repo<WebhookDelivery>().FindFirst(dq);
@@ -563,12 +566,7 @@ struct WebhookDispatcher::Impl {
         if (stop) return;
       }
       if (!SendOne(*client, w, id)) return;
-      auto next = store.Read([&](store::Tx& tx) {
-        store::Query q;
-        q.Where("webhook_id", store::Op::kEq, w.id).Where("state", store::Op::kEq, std::string("pending"));
-        return tx.Repo<WebhookDelivery>().FindFirst(q);
-      });
-      id = next.ok() && *next && (*next)->next_attempt_at <= clock.NowMs() ? (*next)->id : 0;
+      id = DueHead(w.id);
     }
   }
 

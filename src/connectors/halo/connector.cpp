@@ -390,7 +390,7 @@ Status Connector::ListKnown(std::string_view kind, int64_t /*since_ms*/, const K
     bool more = n > 0 && (count ? page_no * page_size_ < *count : n >= page_size_);
     if (more) {
       int64_t until = count ? std::min(page_no + 2, (*count + page_size_ - 1) / page_size_) : page_no + 1;
-      for (int64_t p = page_no + 1; p <= std::max(until, page_no + 1); ++p)
+      for (int64_t p = page_no + 1; p <= until; ++p)  // (more: until > page_no)
         if (!ahead.count(p)) {
           Client& client = p % 2 == 1 ? client_ : Second();
           ahead.emplace(p, std::async(std::launch::async, fetch, std::ref(client), p));

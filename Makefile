@@ -11,6 +11,9 @@ DEB_PACKAGES := g++ cmake make pkg-config \
   libsqlite3-dev libpq-dev libsodium-dev libspdlog-dev libfmt-dev libcli11-dev \
   libcurl4-openssl-dev libssl-dev libgtest-dev libjemalloc-dev \
   postgresql-15 curl
+# What `make test` adds: the browser the web UI's tests drive (playwright-core, from npm, drives
+# Debian's Chromium; no browser is downloaded).
+BROWSER_PACKAGES := chromium
 # What `make bench` adds: the load generator and the static server it compares against.
 BENCH_PACKAGES := wrk nginx-light
 
@@ -20,6 +23,7 @@ MAKEFLAGS += --no-print-directory
 
 deps:
 	@scripts/deps.sh $(DEB_PACKAGES)
+	@scripts/web_deps.sh
 
 configure:
 	@mkdir -p $(BUILD) && cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DCAIRN_WERROR=$(WERROR) > $(BUILD)/configure.log 2>&1 || (cat $(BUILD)/configure.log; exit 1)
@@ -38,6 +42,7 @@ run: deps build
 	@scripts/run.sh $(BUILD)
 
 test: deps build build-all
+	@scripts/deps.sh $(BROWSER_PACKAGES)
 	@scripts/test.sh $(BUILD)
 
 bench: deps build build-all

@@ -200,10 +200,30 @@ struct Api::Impl {
       r.headers.emplace_back("Retry-After", std::to_string(wait));
       return r;
     }
-    Ctx ctx{req,   std::move(params), {}, std::move(caller).value(), store, cipher, clock, options,
-            cache.get(), layouts.get()};
+    return Run(*route, req, std::move(params), std::move(caller).value());
+  }
+
+  http::Response Run(const CompiledRoute& route, http::Request& req, std::map<std::string, std::string> params,
+                     Caller caller) {
+    Ctx ctx{req, std::move(params), {}, std::move(caller), store, cipher, clock, options, cache.get(), layouts.get()};
     for (auto& [k, v] : http::ParseQuery(req.query)) ctx.query[k] = v;
-    return route->fn(ctx);
+    return route.fn(ctx);
+  }
+
+  http::Response DispatchAs(http::Request& req, const User& user) {
+    auto segs = PathSegments(req.path);
+    std::map<std::string, std::string> params;
+    const CompiledRoute* route = Match(req, segs, params);
+    if (!route) return ErrorResponse(404, "No route matches " + req.method + " " + req.path);
+    Caller c;
+    c.user = user;
+    c.role = ParseRole(user.security_level).value_or(Role::kSpectator);
+    c.web = true;
+    c.key.name = "web";
+    c.key.user_id = user.id;
+    c.key.password_access = true;
+    c.key.destructive = true;
+    return Run(*route, req, std::move(params), std::move(c));
   }
 };
 
@@ -232,6 +252,14 @@ std::optional<http::Response> Api::Handle(http::Request& req) {
   if (req.path != "/api/v1" && req.path.rfind("/api/v1/", 0) != 0) return std::nullopt;
   try {
     return impl_->Dispatch(req);
+  } catch (const std::exception&) {
+    return ErrorResponse(Status::Internal("unexpected exception"));
+  }
+}
+
+http::Response Api::HandleAs(http::Request& req, const User& user) {
+  try {
+    return impl_->DispatchAs(req, user);
   } catch (const std::exception&) {
     return ErrorResponse(Status::Internal("unexpected exception"));
   }

@@ -61,6 +61,11 @@ class Api {
   // Answers one request. Routes outside /api/v1 and /healthz are not handled here: the caller
   // gets nullopt and may serve them elsewhere.
   std::optional<http::Response> Handle(http::Request& request);
+  // Answers one /api/v1 request for a signed-in user of the web UI (src/web) instead of an API
+  // key: the same routes and checks, rights from the user's role, every company, passwords
+  // readable, no rate limit; the activity log names the user with app type "web". The user must
+  // be one the caller has just read from the store (not archived).
+  http::Response HandleAs(http::Request& request, const User& user);
 
  private:
   struct Impl;

@@ -158,6 +158,16 @@ http::Response List(Ctx& ctx) {
   }
   if (auto st = AddTimeRange(ctx, "updated_at", "updated_at", q); !st.ok()) return ErrorResponse(st);
   if (auto st = AddTimeRange(ctx, "created_at", "created_at", q); !st.ok()) return ErrorResponse(st);
+  if (auto v = ctx.Q("sort"); v && !v->empty()) {
+    static const std::set<std::string> kSortable = {"id", "name", "company_type", "city", "created_at", "updated_at"};
+    if (!kSortable.count(*v))
+      return ErrorResponse(Validation({"sort must be one of id, name, company_type, city, created_at, updated_at"}));
+    q.order_by = *v;
+  }
+  if (auto v = ctx.Q("direction"); v && !v->empty()) {
+    if (*v != "asc" && *v != "desc") return ErrorResponse(Validation({"direction must be asc or desc"}));
+    q.descending = *v == "desc";
+  }
   q.Page(paging->page, paging->page_size);
   // The page depends on the query, the key's company scope and the base URL, and on nothing
   // but the companies, matchers, integrations and sync_links tables (each version only grows,

@@ -339,8 +339,8 @@ Status Require(const Ctx& ctx, Action action, std::string_view resource) {
     case Action::kWrite:
       if (admin || r == Role::kEditor) return Status::Ok();
       if (r == Role::kAuthor && (res == "articles" || res == "folders")) return Status::Ok();
-      return Status::Forbidden("The key's user (" + std::string(RoleName(r)) +
-                               ") is not allowed to change " + res);
+      return Status::Forbidden((ctx.caller.web ? "Your role (" : "The key's user (") +
+                               std::string(RoleName(r)) + ") is not allowed to change " + res);
   }
   return Status::Forbidden("not allowed");
 }
@@ -366,7 +366,7 @@ Status LogActivity(store::Tx& tx, const Ctx& ctx, const Activity& a) {
   l.details = json::serialize(a.details);
   l.ip_address = ctx.req.remote_ip;
   if (auto ua = ctx.req.Header("User-Agent")) l.agent_string = std::string(TruncateUtf8(*ua, 500));
-  l.app_type = "api";
+  l.app_type = ctx.caller.web ? "web" : "api";
   return tx.Repo<ActivityLog>().Insert(l).status();
 }
 

@@ -26,6 +26,9 @@ struct Caller {
   Role role = Role::kSpectator;
   // nullopt = every company; otherwise only these.
   std::optional<std::set<int64_t>> companies;
+  // A signed-in user of the web UI rather than an API key (Api::HandleAs); `key` is then a
+  // stand-in with id 0.
+  bool web = false;
 
   bool SeesCompany(std::optional<int64_t> id) const {
     if (!companies) return true;

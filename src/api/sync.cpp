@@ -92,6 +92,7 @@ ActivityLog MatcherLog(const Ctx& ctx, const std::string& action, const Matcher&
   l.company_id = m.company_id;
   l.details = json::serialize(details);
   l.ip_address = ctx.req.remote_ip;
+  l.app_type = ctx.caller.web ? "web" : "api";
   return l;
 }
 

@@ -23,6 +23,7 @@
 #include "core/text.h"
 #include "http/server.h"
 #include "sync/engine.h"
+#include "web/web.h"
 
 namespace cairn::app {
 namespace {
@@ -82,6 +83,7 @@ int Serve(const Config& cfg, const std::string& listen, int threads, size_t body
   with_engine.engine = &engine;
   with_engine.webhook_dispatcher = &webhooks;
   api::Api api(*env->store, *env->cipher, SystemClock(), with_engine);
+  web::Web web(*env->store, SystemClock(), api);
 
   // Signals are taken synchronously by this thread; the server threads never see them.
   sigset_t signals;
@@ -96,13 +98,9 @@ int Serve(const Config& cfg, const std::string& listen, int threads, size_t body
   options.threads = threads;
   options.body_limit = body_limit;
   options.access_log = [](const std::string& line) { spdlog::info("{}", line); };
-  auto server = http::Server::Start(options, [&api](http::Request& req) {
+  auto server = http::Server::Start(options, [&api, &web](http::Request& req) {
     if (auto r = api.Handle(req)) return std::move(*r);
-    if (req.path == "/" || req.path.empty()) {
-      auto r = http::Response::Json(
-          200, R"({"product":"Cairn","api":"/api/v1","health":"/healthz"})");
-      return r;
-    }
+    if (auto r = web.Handle(req)) return std::move(*r);
     return http::Response::Json(404, R"({"error":"Not found"})");
   });
   if (!server.ok()) return Fail(server.status());

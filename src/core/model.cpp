@@ -349,6 +349,27 @@ const TableSchema<WebhookAttempt>& WebhookAttempt::Schema() {
   return s;
 }
 
+const TableSchema<WebSession>& WebSession::Schema() {
+  using T = WebSession;
+  static const TableSchema<T> s{
+      "web_sessions", "WebSession",
+      {Id<T>(), C("token_hash", kT, &T::token_hash, false), C("user_id", kI, &T::user_id, false),
+       C("ip_address", kT, &T::ip_address, false), C("user_agent", kT, &T::user_agent, false),
+       C("last_seen_at", ColType::kTime, &T::last_seen_at, false),
+       C("expires_at", ColType::kTime, &T::expires_at, false), Created<T>(), Updated<T>()}};
+  return s;
+}
+
+const TableSchema<LoginFailure>& LoginFailure::Schema() {
+  using T = LoginFailure;
+  static const TableSchema<T> s{
+      "login_failures", "LoginFailure",
+      {Id<T>(), C("email", kT, &T::email, false), C("failures", kI, &T::failures, false),
+       C("first_failure_at", ColType::kTime, &T::first_failure_at, false),
+       C("locked_until", ColType::kTime, &T::locked_until, false), Created<T>(), Updated<T>()}};
+  return s;
+}
+
 const std::vector<std::string_view> kWebhookEvents = {
     "company.created",  "company.updated",  "company.archived",  "company.unarchived",  "company.deleted",
     "asset.created",    "asset.updated",    "asset.archived",    "asset.unarchived",    "asset.deleted",

@@ -445,6 +445,34 @@ struct WebhookAttempt {
   static const TableSchema<WebhookAttempt>& Schema();
 };
 
+// A signed-in browser (the web UI, src/web): the cookie holds a random token, the store only its
+// hash. Ends at expires_at, after idle_timeout without use, or at sign-out.
+struct WebSession {
+  int64_t id = 0;
+  std::string token_hash;  // hex BLAKE2b-256 of the cookie's token
+  int64_t user_id = 0;
+  std::string ip_address;
+  std::string user_agent;
+  int64_t last_seen_at = 0;
+  int64_t expires_at = 0;
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+  static const TableSchema<WebSession>& Schema();
+};
+
+// Failed sign-ins per email address (known or not, so that a lock-out does not tell which
+// addresses exist): after too many within a window, sign-in is refused until locked_until.
+struct LoginFailure {
+  int64_t id = 0;
+  std::string email;  // lower case
+  int64_t failures = 0;
+  int64_t first_failure_at = 0;
+  int64_t locked_until = 0;
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+  static const TableSchema<LoginFailure>& Schema();
+};
+
 // The events a webhook may subscribe to.
 extern const std::vector<std::string_view> kWebhookEvents;
 // The webhook event an activity-log entry is ("company.updated"), or "" when it is none.

@@ -2,6 +2,7 @@
 // server converts to and from these, and handlers are plain functions of them.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -41,6 +42,12 @@ struct Response {
   // the body, then closes without TLS close_notify, so the client sees a cut-short response.
   enum class Abort : uint8_t { kNone, kReset, kTruncate };
   Abort abort = Abort::kNone;
+  // A long answer such as server-sent events: the server sends the head (without a length; the
+  // connection closes at the end) and `body`, then calls `stream` every `stream_every` on the
+  // connection's strand and writes what it returns, until it returns nullopt, the client goes,
+  // or the server stops. `stream` must not block for long: it runs on a server thread.
+  std::function<std::optional<std::string>()> stream;
+  std::chrono::milliseconds stream_every{1000};
 
   static Response Json(int status, std::string body) {
     Response r;

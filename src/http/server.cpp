@@ -154,6 +154,7 @@ bool IsFramingHeader(std::string_view name) {
 
 // Status line and headers for `r`; the body is written after it as a separate buffer.
 void SerializeHead(const Response& r, int status, bool keep_alive, bool http10, std::string& out) {
+  const bool streamed = static_cast<bool>(r.stream);
   out.clear();
   out.append("HTTP/1.1 ");
   AppendUnsigned(out, static_cast<uint64_t>(status));
@@ -171,7 +172,9 @@ void SerializeHead(const Response& r, int status, bool keep_alive, bool http10, 
   if (!r.content_type.empty() && IsHeaderSafe(r.content_type)) {
     out.append("Content-Type: ").append(r.content_type).append("\r\n");
   }
-  if (status != 204 && status != 304) {
+  if (streamed) {
+    out.append("Cache-Control: no-cache\r\nX-Accel-Buffering: no\r\n");
+  } else if (status != 204 && status != 304) {
     out.append("Content-Length: ");
     AppendUnsigned(out, r.body.size());
     out.append("\r\n");
@@ -291,6 +294,10 @@ class Session final : public SessionBase {
   void SendError(int status, std::string body);
   void WriteResponse();
   void OnWritten(beast::error_code ec, size_t bytes);
+  // A streamed response (Response::stream): waits, asks for the next piece, writes it.
+  void StreamNext();
+  void OnStreamTimer(beast::error_code ec);
+  void OnStreamWritten(beast::error_code ec, size_t bytes);
   void LogAccess();
   void Linger();
   void OnLinger(beast::error_code ec, size_t bytes);
@@ -315,6 +322,8 @@ class Session final : public SessionBase {
   int status_ = 0;
   size_t lingered_ = 0;
   Clock::time_point started_;
+  std::optional<net::steady_timer> stream_timer_;
+  std::string stream_piece_;
 };
 
 class ServerImpl final : public Server {
@@ -422,7 +431,8 @@ void Session<S>::Start() {
 
 template <class S>
 void Session<S>::CloseIfIdle() {
-  if (state_ == State::kIdle) Close();
+  if (state_ == State::kIdle) return Close();
+  if (stream_timer_) stream_timer_->cancel();  // a stream between pieces ends now
 }
 
 template <class S>
@@ -625,6 +635,7 @@ void Session<S>::WriteResponse() {
     Tcp().socket().set_option(tcp::socket::linger(true, 0), ignored);
     return Close();
   }
+  if (response_.stream) keep_alive_ = false;  // the end of the body is the end of the connection
   SerializeHead(response_, status_, keep_alive_, http10_, head_);
   // Counted before the write so that a client holding the response sees it counted.
   server_.CountRequest();
@@ -642,6 +653,7 @@ template <class S>
 void Session<S>::OnWritten(beast::error_code ec, size_t /*bytes*/) {
   LogAccess();
   if (ec || response_.abort == Response::Abort::kTruncate) return Close();
+  if (response_.stream) return StreamNext();
   bool after_error = status_ == 400 || status_ == 413 || status_ == 431;
   if (after_error && !parser_->is_done()) return Linger();
   if (!keep_alive_ || server_.stopping()) return Shutdown();
@@ -651,6 +663,39 @@ void Session<S>::OnWritten(beast::error_code ec, size_t /*bytes*/) {
   parser_.reset();
   if (buffer_.size() > 0) return ReadHeader();  // a pipelined request is already here
   WaitForRequest();
+}
+
+template <class S>
+void Session<S>::StreamNext() {
+  if (server_.stopping()) return Shutdown();
+  if (!stream_timer_) stream_timer_.emplace(executor());
+  stream_timer_->expires_after(response_.stream_every);
+  // The socket has no read pending while streaming; its expiry is pushed past the wait.
+  Tcp().expires_after(response_.stream_every + server_.options().read_timeout);
+  stream_timer_->async_wait(beast::bind_front_handler(&Session::OnStreamTimer, Self()));
+}
+
+template <class S>
+void Session<S>::OnStreamTimer(beast::error_code ec) {
+  if (ec || server_.stopping()) return Shutdown();
+  std::optional<std::string> piece;
+  try {
+    piece = response_.stream();
+  } catch (const std::exception&) {
+    piece.reset();
+  }
+  if (!piece) return Shutdown();
+  if (piece->empty()) return StreamNext();
+  stream_piece_ = std::move(*piece);
+  Tcp().expires_after(server_.options().read_timeout);
+  net::async_write(stream_, net::buffer(stream_piece_),
+                   beast::bind_front_handler(&Session::OnStreamWritten, Self()));
+}
+
+template <class S>
+void Session<S>::OnStreamWritten(beast::error_code ec, size_t /*bytes*/) {
+  if (ec) return Close();
+  StreamNext();
 }
 
 template <class S>

@@ -199,6 +199,52 @@ TEST(Server, KeepAliveRulesOnTheWire) {
   }
 }
 
+TEST(Server, AStreamedResponseSendsEachPieceAsItComesThenCloses) {
+  std::atomic<int> calls{0};
+  auto server = StartServer({}, [&](Request&) {
+    Response r;
+    r.content_type = "text/event-stream";
+    r.body = "retry: 1000\n\n";
+    r.stream_every = 20ms;
+    r.stream = [&calls]() -> std::optional<std::string> {
+      int n = ++calls;
+      if (n == 2) return std::string();  // nothing new this time: nothing is written
+      if (n > 4) return std::nullopt;
+      return "data: " + std::to_string(n) + "\n\n";
+    };
+    return r;
+  });
+  ASSERT_NE(server, nullptr);
+  RawConnection c(server->port());
+  ASSERT_TRUE(c.Send("GET /events HTTP/1.1\r\nHost: x\r\n\r\n"));
+  EXPECT_TRUE(c.WaitForClose(3000ms));
+  const std::string& got = c.received();
+  EXPECT_EQ(got.find("Content-Length"), std::string::npos) << got;
+  EXPECT_NE(got.find("\r\nConnection: close\r\n"), std::string::npos) << got;
+  EXPECT_NE(got.find("\r\nCache-Control: no-cache\r\n"), std::string::npos) << got;
+  auto body = got.substr(got.find("\r\n\r\n") + 4);
+  EXPECT_EQ(body, "retry: 1000\n\ndata: 1\n\ndata: 3\n\ndata: 4\n\n");
+  EXPECT_EQ(calls.load(), 5);
+}
+
+TEST(Server, StopEndsAStreamBetweenPieces) {
+  auto server = StartServer({}, [](Request&) {
+    Response r;
+    r.content_type = "text/event-stream";
+    r.stream_every = 60s;
+    r.stream = []() -> std::optional<std::string> { return std::string("data: x\n\n"); };
+    return r;
+  });
+  ASSERT_NE(server, nullptr);
+  RawConnection c(server->port());
+  ASSERT_TRUE(c.Send("GET /events HTTP/1.1\r\nHost: x\r\n\r\n"));
+  std::this_thread::sleep_for(100ms);
+  auto started = Clock::now();
+  server->Stop();
+  EXPECT_LT(Clock::now() - started, 5s);
+  EXPECT_TRUE(c.WaitForClose(3000ms));
+}
+
 TEST(Server, ExpectContinueIsAnswered) {
   auto server = StartServer({}, Echo);
   ASSERT_NE(server, nullptr);

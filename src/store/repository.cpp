@@ -425,5 +425,7 @@ template class Repository<Webhook>;
 template class Repository<WebhookEvent>;
 template class Repository<WebhookDelivery>;
 template class Repository<WebhookAttempt>;
+template class Repository<WebSession>;
+template class Repository<LoginFailure>;
 
 }  // namespace cairn::store

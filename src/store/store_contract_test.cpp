@@ -171,6 +171,8 @@ TYPED_TEST(StoreContract, SchemaColumnsMatchTheDatabase) {
     CAIRN_RETURN_IF_ERROR(tx.Repo<Folder>().List(none).status());
     CAIRN_RETURN_IF_ERROR(tx.Repo<Website>().List(none).status());
     CAIRN_RETURN_IF_ERROR(tx.Repo<Relation>().List(none).status());
+    CAIRN_RETURN_IF_ERROR(tx.Repo<WebSession>().List(none).status());
+    CAIRN_RETURN_IF_ERROR(tx.Repo<LoginFailure>().List(none).status());
     return tx.Repo<ActivityLog>().List(none).status();
   });
   EXPECT_TRUE(st.ok()) << st.ToString();

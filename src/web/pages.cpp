@@ -1,0 +1,250 @@
+// The documentation pages: companies (list and page), assets, and search.
+#include <map>
+
+#include "web/internal.h"
+
+namespace cairn::web {
+namespace {
+
+// A column header that sorts the table by `key` (and the other way when it already does).
+std::string SortHeader(const Ctx& ctx, const std::string& base, const std::string& key, const std::string& label) {
+  std::string sort = ctx.Q("sort", "name"), dir = ctx.Q("direction", "asc");
+  bool current = sort == key;
+  std::string next_dir = current && dir == "asc" ? "desc" : "asc";
+  std::string aria = current ? (dir == "asc" ? " aria-sort=\"ascending\"" : " aria-sort=\"descending\"") : "";
+  std::string arrow = current ? (dir == "asc" ? " &uarr;" : " &darr;") : "";
+  return "<th scope=\"col\"" + aria + "><a href=\"" + Esc(base + "sort=" + key + "&direction=" + next_dir) + "\">" +
+         Esc(label) + arrow + "</a></th>";
+}
+
+std::string CardsHtml(const Ctx& ctx, const json::array& cards, bool resync) {
+  if (cards.empty()) return "";
+  std::string h = "<section class=\"cards\"><h2>From your integrations</h2><div class=\"grid-cards\">";
+  for (const auto& v : cards) {
+    if (!v.is_object()) continue;
+    const auto& c = v.get_object();
+    h += "<article class=\"card\"><header><strong>" + Esc(Text(c, "integration_name")) + "</strong> " +
+         (Bool(c, "active_at_vendor") ? Badge("active") : Badge("inactive")) + "</header>";
+    h += "<p>" + Esc(Text(c, "primary_field")) + " <small class=\"muted\">(" + Esc(Text(c, "sync_type")) + " " +
+         Esc(Text(c, "sync_id")) + ")</small></p>";
+    if (const auto* d = c.if_contains("data"); d && d->is_object() && !d->get_object().empty()) {
+      h += "<dl class=\"card-data\">";
+      for (const auto& kv : d->get_object()) {
+        std::string value = Text(&kv.value());
+        if (value.empty()) continue;
+        h += "<dt>" + Esc(std::string(kv.key())) + "</dt><dd>" + Esc(value) + "</dd>";
+      }
+      h += "</dl>";
+    }
+    if (resync && ctx.Editor())
+      h += "<footer>" + ButtonForm(ctx, "/admin/cards/" + Text(c, "id") + "/resync", "Re-sync this card", "secondary outline") +
+           "</footer>";
+    h += "</article>";
+  }
+  return h + "</div></section>";
+}
+
+http::Response Companies(Ctx& ctx) {
+  std::string search = ctx.Q("search");
+  std::string sort = ctx.Q("sort", "name"), dir = ctx.Q("direction", "asc");
+  int64_t page = std::max<int64_t>(1, std::atoll(ctx.Q("page", "1").c_str()));
+  const int64_t size = 50;
+  std::string api = "/api/v1/companies?page=" + std::to_string(page) + "&page_size=" + std::to_string(size + 1) +
+                    "&sort=" + Url(sort) + "&direction=" + Url(dir);
+  if (!search.empty()) api += "&search=" + Url(search);
+  if (ctx.Q("archived") == "true") api += "&archived=true";
+  auto a = ctx.Call("GET", api);
+  if (!a.ok()) return ErrorPage(ctx, a, "/companies");
+  const auto& rows = a.Array("companies");
+  bool has_next = static_cast<int64_t>(rows.size()) > size;
+
+  std::string h = "<hgroup><h1>Companies</h1><p>Everyone you document, with what your integrations bring in.</p></hgroup>";
+  h += "<form method=\"get\" action=\"/companies\" class=\"toolbar\" role=\"search\"><input type=\"search\" name=\"search\" "
+       "placeholder=\"Filter by name\" aria-label=\"Filter companies by name\" value=\"" + Esc(search) + "\">"
+       "<input type=\"hidden\" name=\"sort\" value=\"" + Esc(sort) + "\"><input type=\"hidden\" name=\"direction\" value=\"" +
+       Esc(dir) + "\"><button type=\"submit\" class=\"secondary\">Filter</button></form>";
+  if (rows.empty()) {
+    if (!search.empty())
+      h += Empty("No company matches \"" + search + "\".", "<a href=\"/companies\">Show every company</a>");
+    else
+      h += Empty("No companies yet.", ctx.Admin() ? "Connect your PSA or RMM in <a href=\"/admin/integrations\">Integrations</a>: "
+                                                    "its companies arrive with their first sync."
+                                                  : "Ask an administrator to connect your PSA or RMM.");
+    return Page(ctx, "Companies", "companies", h);
+  }
+  std::string base = "/companies?" + (search.empty() ? "" : "search=" + Url(search) + "&");
+  h += "<div class=\"table-wrap\"><table class=\"striped\" id=\"companies\"><thead><tr>" + SortHeader(ctx, base, "name", "Name") +
+       SortHeader(ctx, base, "company_type", "Type") + SortHeader(ctx, base, "city", "City") +
+       "<th scope=\"col\">Integrations</th>" + SortHeader(ctx, base, "updated_at", "Updated") + "</tr></thead><tbody>";
+  int64_t shown = 0;
+  for (const auto& v : rows) {
+    if (shown++ == size) break;
+    const auto& c = v.get_object();
+    std::string integrations;
+    if (const auto* i = c.if_contains("integrations"); i && i->is_array())
+      for (const auto& x : i->get_array())
+        if (x.is_object()) integrations += "<span class=\"chip\">" + Esc(Text(x.get_object(), "name")) + "</span> ";
+    h += "<tr><td><a href=\"/companies/" + Text(c, "id") + "\">" + Esc(Text(c, "name")) + "</a></td><td>" +
+         Esc(Text(c, "company_type")) + "</td><td>" + Esc(Text(c, "city")) + "</td><td>" + integrations + "</td><td>" +
+         Esc(When(Text(c, "updated_at"))) + "</td></tr>";
+  }
+  h += "</tbody></table></div>";
+  h += Pager(base + "sort=" + Url(sort) + "&direction=" + Url(dir) + "&", page, has_next);
+  return Page(ctx, "Companies", "companies", h);
+}
+
+http::Response CompanyPage(Ctx& ctx) {
+  std::string id = std::to_string(ctx.PathId());
+  auto a = ctx.Call("GET", "/api/v1/companies/" + id);
+  if (!a.ok()) return ErrorPage(ctx, a, "/companies");
+  const auto& c = a.Object("company");
+  auto assets = ctx.Call("GET", "/api/v1/companies/" + id + "/assets?page_size=1000");
+  auto layouts = ctx.Call("GET", "/api/v1/asset_layouts?page_size=1000");
+
+  std::string h = "<nav aria-label=\"breadcrumb\"><ul><li><a href=\"/companies\">Companies</a></li><li>" +
+                  Esc(Text(c, "name")) + "</li></ul></nav>";
+  h += "<hgroup><h1>" + Esc(Text(c, "name")) + (Bool(c, "archived") ? " " + Badge("archived") : "") + "</h1><p>" +
+       Esc(Text(c, "company_type")) + "</p></hgroup>";
+  h += "<div class=\"grid\"><section><h2>Details</h2><dl class=\"details\">";
+  auto row = [&](const char* key, const char* label) {
+    std::string v = Text(c, key);
+    if (!v.empty()) h += "<dt>" + std::string(label) + "</dt><dd>" + Esc(v) + "</dd>";
+  };
+  row("nickname", "Nickname");
+  row("id_number", "ID number");
+  row("address_line_1", "Address");
+  row("address_line_2", "");
+  row("city", "City");
+  row("state", "State");
+  row("zip", "Postal code");
+  row("country_name", "Country");
+  row("phone_number", "Phone");
+  row("fax_number", "Fax");
+  row("website", "Website");
+  h += "</dl>";
+  if (std::string notes = Text(c, "notes"); !notes.empty()) h += "<h3>Notes</h3><p class=\"notes\">" + Esc(notes) + "</p>";
+  h += "</section><section><h2>Integrations</h2>";
+  bool any = false;
+  if (const auto* i = c.if_contains("integrations"); i && i->is_array()) {
+    h += "<ul>";
+    for (const auto& x : i->get_array()) {
+      if (!x.is_object()) continue;
+      any = true;
+      h += "<li>" + Esc(Text(x.get_object(), "name")) + " <small class=\"muted\">" +
+           Esc(Text(x.get_object(), "id_in_integration")) + "</small></li>";
+    }
+    h += "</ul>";
+  }
+  if (!any) h += "<p class=\"muted\">Not linked to any integration.</p>";
+  h += "</section></div>";
+  if (const auto* cards = c.if_contains("cards"); cards && cards->is_array()) h += CardsHtml(ctx, cards->get_array(), false);
+
+  std::map<int64_t, std::string> layout_names;
+  for (const auto& l : layouts.Array("asset_layouts"))
+    if (l.is_object()) layout_names[Int(l.get_object(), "id")] = Text(l.get_object(), "name");
+  std::map<std::string, std::vector<const json::object*>> groups;
+  for (const auto& v : assets.Array("assets"))
+    if (v.is_object()) {
+      auto lid = Int(v.get_object(), "asset_layout_id");
+      groups[layout_names.count(lid) ? layout_names[lid] : Text(v.get_object(), "asset_type")].push_back(&v.get_object());
+    }
+  h += "<section><h2>Assets</h2>";
+  if (groups.empty()) h += Empty("No assets yet.", "Synced contacts, locations and devices appear here, grouped by layout.");
+  for (const auto& [layout, list] : groups) {
+    h += "<details open class=\"layout-group\"><summary><strong>" + Esc(layout) + "</strong> <span class=\"muted\">(" +
+         std::to_string(list.size()) + ")</span></summary><div class=\"table-wrap\"><table class=\"striped\"><thead><tr>"
+         "<th scope=\"col\">Name</th><th scope=\"col\">Serial</th><th scope=\"col\">From</th><th scope=\"col\">Updated</th>"
+         "</tr></thead><tbody>";
+    for (const auto* asset : list) {
+      std::string from;
+      if (const auto* cs = asset->if_contains("cards"); cs && cs->is_array())
+        for (const auto& x : cs->get_array())
+          if (x.is_object()) from += "<span class=\"chip\">" + Esc(Text(x.get_object(), "integration_name")) + "</span> ";
+      h += "<tr><td><a href=\"/assets/" + Text(*asset, "id") + "\">" + Esc(Text(*asset, "name")) + "</a></td><td>" +
+           Esc(Text(*asset, "primary_serial")) + "</td><td>" + from + "</td><td>" + Esc(When(Text(*asset, "updated_at"))) +
+           "</td></tr>";
+    }
+    h += "</tbody></table></div></details>";
+  }
+  h += "</section>";
+  return Page(ctx, Text(c, "name"), "companies", h);
+}
+
+http::Response AssetPage(Ctx& ctx) {
+  auto a = ctx.Call("GET", "/api/v1/assets?id=" + std::to_string(ctx.PathId()));
+  if (!a.ok()) return ErrorPage(ctx, a, "/companies");
+  const auto& list = a.Array("assets");
+  if (list.empty() || !list[0].is_object())
+    return ErrorPage(ctx, ApiAnswer{404, json::object{{"error", "Asset not found"}}}, "/companies");
+  const auto& asset = list[0].get_object();
+  std::string company_id = Text(asset, "company_id");
+  std::string h = "<nav aria-label=\"breadcrumb\"><ul><li><a href=\"/companies\">Companies</a></li><li><a href=\"/companies/" +
+                  Esc(company_id) + "\">" + Esc(Text(asset, "company_name")) + "</a></li><li>" + Esc(Text(asset, "name")) +
+                  "</li></ul></nav>";
+  h += "<hgroup><h1>" + Esc(Text(asset, "name")) + (Bool(asset, "archived") ? " " + Badge("archived") : "") + "</h1><p>" +
+       Esc(Text(asset, "asset_type")) + "</p></hgroup><section><h2>Fields</h2><dl class=\"details\">";
+  auto add = [&](const std::string& label, const std::string& value) {
+    if (!value.empty()) h += "<dt>" + Esc(label) + "</dt><dd>" + Esc(value) + "</dd>";
+  };
+  add("Serial", Text(asset, "primary_serial"));
+  add("Model", Text(asset, "primary_model"));
+  add("Manufacturer", Text(asset, "primary_manufacturer"));
+  add("Email", Text(asset, "primary_mail"));
+  if (const auto* fs = asset.if_contains("fields"); fs && fs->is_array())
+    for (const auto& f : fs->get_array())
+      if (f.is_object()) add(Text(f.get_object(), "label"), Text(f.get_object(), "value"));
+  h += "</dl></section>";
+  if (const auto* cards = asset.if_contains("cards"); cards && cards->is_array()) h += CardsHtml(ctx, cards->get_array(), true);
+  return Page(ctx, Text(asset, "name"), "companies", h);
+}
+
+http::Response Resync(Ctx& ctx) {
+  auto a = ctx.Call("POST", "/api/v1/cards/" + std::to_string(ctx.PathId()) + "/resync", json::object{});
+  std::string back(ctx.req.Header("Referer").value_or("/companies"));
+  auto scheme = back.find("://");
+  if (scheme != std::string::npos) {
+    auto slash = back.find('/', scheme + 3);
+    back = slash == std::string::npos ? "/" : back.substr(slash);
+  }
+  if (!a.ok()) return Redirect(back, "Re-sync failed: " + a.Message());
+  return Redirect(back, "Re-synced from the vendor.");
+}
+
+http::Response Search(Ctx& ctx) {
+  std::string q = ctx.Q("q");
+  std::string h = "<hgroup><h1>Search</h1><p>Companies, assets, articles and password names.</p></hgroup>";
+  h += "<form method=\"get\" action=\"/search\" role=\"search\"><input type=\"search\" name=\"q\" aria-label=\"Search\" value=\"" +
+       Esc(q) + "\" autofocus><button type=\"submit\">Search</button></form>";
+  if (q.empty()) return Page(ctx, "Search", "search", h);
+  int64_t page = std::max<int64_t>(1, std::atoll(ctx.Q("page", "1").c_str()));
+  auto a = ctx.Call("GET", "/api/v1/search?q=" + Url(q) + "&page=" + std::to_string(page) + "&page_size=26");
+  if (!a.ok()) return Page(ctx, "Search", "search", h + "<p class=\"form-error\" role=\"alert\">" + Esc(a.Message()) + "</p>", a.status);
+  const auto& rows = a.Array("results");
+  if (rows.empty()) return Page(ctx, "Search", "search", h + Empty("Nothing matches \"" + q + "\".", "Try fewer or shorter words: each word matches the start of a word."));
+  h += "<ul class=\"results\">";
+  size_t shown = 0;
+  for (const auto& v : rows) {
+    if (shown++ == 25) break;
+    const auto& r = v.get_object();
+    std::string type = Text(r, "type"), id = Text(r, "id"), company = Text(r, "company_id");
+    std::string href = type == "Company" ? "/companies/" + id : type == "Asset" ? "/assets/" + id
+                                                             : company.empty() ? "" : "/companies/" + company;
+    std::string label = type == "AssetPassword" ? "Password" : type;
+    h += "<li><span class=\"chip\">" + Esc(label) + "</span> " +
+         (href.empty() ? Esc(Text(r, "name")) : "<a href=\"" + Esc(href) + "\">" + Esc(Text(r, "name")) + "</a>") + "</li>";
+  }
+  h += "</ul>" + Pager("/search?q=" + Url(q) + "&", page, rows.size() > 25);
+  return Page(ctx, "Search: " + q, "search", h);
+}
+
+}  // namespace
+
+void AddDocumentationPages(PageRoutes& r) {
+  r.push_back({"GET", "/companies", Companies});
+  r.push_back({"GET", "/companies/{id}", CompanyPage});
+  r.push_back({"GET", "/assets/{id}", AssetPage});
+  r.push_back({"POST", "/admin/cards/{id}/resync", Resync});
+  r.push_back({"GET", "/search", Search});
+}
+
+}  // namespace cairn::web

@@ -1,0 +1,566 @@
+// The web UI's front door: static files, sign-in and sessions, CSRF, routing, and the layout.
+#include "web/web.h"
+
+#include <mutex>
+
+#include "core/crypto.h"
+#include "core/text.h"
+#include "web/internal.h"
+
+namespace cairn::web {
+namespace {
+
+constexpr std::string_view kSessionCookie = "cairn_session";
+constexpr std::string_view kLoginCookie = "cairn_login";
+constexpr std::string_view kFlashCookie = "cairn_flash";
+
+std::map<std::string, std::string> Cookies(const http::Request& req) {
+  std::map<std::string, std::string> out;
+  for (const auto& [name, value] : req.headers) {
+    if (ToLower(name) != "cookie") continue;
+    for (const auto& part : Split(value, ';')) {
+      auto p = Trim(part);
+      auto eq = p.find('=');
+      if (eq == std::string_view::npos) continue;
+      out.emplace(std::string(Trim(p.substr(0, eq))), std::string(Trim(p.substr(eq + 1))));
+    }
+  }
+  return out;
+}
+
+std::string SetCookie(std::string_view name, std::string_view value, int64_t max_age_s) {
+  return std::string(name) + "=" + std::string(value) + "; Path=/; Max-Age=" + std::to_string(max_age_s) +
+         "; HttpOnly; Secure; SameSite=Lax";
+}
+
+void SecurityHeaders(http::Response& r) {
+  r.headers.emplace_back("Content-Security-Policy",
+                         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                         "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; "
+                         "object-src 'none'");
+  r.headers.emplace_back("X-Frame-Options", "DENY");
+  r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  r.headers.emplace_back("Referrer-Policy", "same-origin");
+}
+
+http::Response Html(int status, std::string body) {
+  http::Response r;
+  r.status = status;
+  r.content_type = "text/html; charset=utf-8";
+  r.body = std::move(body);
+  r.headers.emplace_back("Cache-Control", "no-store");
+  SecurityHeaders(r);
+  return r;
+}
+
+std::vector<std::string> Segments(std::string_view path) {
+  std::vector<std::string> out;
+  for (const auto& s : Split(path, '/'))
+    if (!s.empty()) out.push_back(s);
+  return out;
+}
+
+// Only a path on this server: "/x" but not "//evil.example" or "/\evil".
+std::string SafeNext(const std::string& next) {
+  if (next.size() < 1 || next[0] != '/' || (next.size() > 1 && (next[1] == '/' || next[1] == '\\'))) return "/";
+  return next;
+}
+
+std::string LoginPage(const std::string& csrf, const std::string& email, const std::string& next,
+                      const std::string& error, const std::string& notice) {
+  std::string b =
+      "<!doctype html><html lang=\"en\" data-theme=\"light\"><head><meta charset=\"utf-8\">"
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Sign in · Cairn</title>"
+      "<link rel=\"stylesheet\" href=\"" + StaticUrl("pico.min.css") + "\"><link rel=\"stylesheet\" href=\"" +
+      StaticUrl("app.css") + "\"></head><body><main class=\"container login\" id=\"main\"><article>"
+      "<header><h1>Cairn</h1><p>Sign in to your IT documentation.</p></header>";
+  if (!notice.empty()) b += "<p class=\"notice\" role=\"status\">" + Esc(notice) + "</p>";
+  if (!error.empty()) b += "<p class=\"form-error\" role=\"alert\" id=\"login-error\">" + Esc(error) + "</p>";
+  b += "<form method=\"post\" action=\"/login\"><input type=\"hidden\" name=\"_csrf\" value=\"" + Esc(csrf) +
+       "\"><input type=\"hidden\" name=\"next\" value=\"" + Esc(next) + "\">";
+  b += Input({.name = "email", .label = "Email", .value = email, .type = "email", .required = true,
+              .autocomplete = "username"});
+  b += Input({.name = "password", .label = "Password", .type = "password", .required = true,
+              .autocomplete = "current-password"});
+  b += "<button type=\"submit\">Sign in</button></form></article></main></body></html>";
+  return b;
+}
+
+}  // namespace
+
+// ---- ApiAnswer and Ctx -------------------------------------------------------------------------
+
+const json::object& ApiAnswer::Object(std::string_view key) const {
+  static const json::object kEmpty;
+  if (!body.is_object()) return kEmpty;
+  const auto* v = body.get_object().if_contains(key);
+  return v && v->is_object() ? v->get_object() : kEmpty;
+}
+
+const json::array& ApiAnswer::Array(std::string_view key) const {
+  static const json::array kEmpty;
+  if (key.empty()) return body.is_array() ? body.get_array() : kEmpty;
+  if (!body.is_object()) return kEmpty;
+  const auto* v = body.get_object().if_contains(key);
+  return v && v->is_array() ? v->get_array() : kEmpty;
+}
+
+std::string ApiAnswer::Message() const {
+  std::string m;
+  if (body.is_object()) {
+    m = Text(body.get_object(), "error");
+    if (m.empty()) m = Text(body.get_object(), "message");
+    if (const auto* d = body.get_object().if_contains("details"); d && d->is_array())
+      for (const auto& x : d->get_array()) m += (m.empty() ? "" : "; ") + Text(&x);
+  } else if (body.is_string()) {
+    m = std::string(body.get_string());
+  }
+  if (m.empty()) m = "The request failed (HTTP " + std::to_string(status) + ")";
+  return m;
+}
+
+std::map<std::string, std::string> ApiAnswer::FieldErrors(const std::vector<std::string>& fields) const {
+  std::map<std::string, std::string> out;
+  if (!body.is_object()) return out;
+  const auto* d = body.get_object().if_contains("details");
+  if (!d || !d->is_array()) {
+    if (!ok()) out[""] = Message();
+    return out;
+  }
+  for (const auto& x : d->get_array()) {
+    std::string line = Text(&x);
+    std::string best;
+    for (const auto& f : fields) {
+      if (line.rfind(f, 0) != 0) continue;
+      if (line.size() > f.size() && line[f.size()] != ' ' && line[f.size()] != ':') continue;
+      if (f.size() > best.size()) best = f;
+    }
+    auto& slot = out[best];
+    slot += (slot.empty() ? "" : "; ") + line;
+  }
+  return out;
+}
+
+std::string Ctx::Q(const std::string& name, const std::string& fallback) const {
+  auto it = query.find(name);
+  return it == query.end() ? fallback : it->second;
+}
+
+std::string Ctx::F(const std::string& name) const {
+  auto it = form.find(name);
+  return it == form.end() ? "" : it->second;
+}
+
+int64_t Ctx::PathId() const {
+  auto it = path.find("id");
+  if (it == path.end() || it->second.empty() || it->second.size() > 18) return 0;
+  int64_t n = 0;
+  for (char c : it->second) {
+    if (c < '0' || c > '9') return 0;
+    n = n * 10 + (c - '0');
+  }
+  return n;
+}
+
+ApiAnswer Ctx::Call(const std::string& method, const std::string& target, const json::value& body) const {
+  http::Request r;
+  r.method = method;
+  r.target = target;
+  auto q = target.find('?');
+  r.path = target.substr(0, q);
+  r.query = q == std::string::npos ? "" : target.substr(q + 1);
+  r.remote_ip = req.remote_ip;
+  if (auto ua = req.Header("User-Agent")) r.headers.emplace_back("User-Agent", std::string(*ua));
+  if (!body.is_null()) {
+    r.body = json::serialize(body);
+    r.headers.emplace_back("Content-Type", "application/json");
+  }
+  auto resp = api.HandleAs(r, user);
+  ApiAnswer a;
+  a.status = resp.status;
+  if (!resp.body.empty()) {
+    boost::system::error_code ec;
+    a.body = json::parse(resp.body, ec);
+    if (ec) a.body = json::string(resp.body);
+  }
+  return a;
+}
+
+// ---- page furniture ----------------------------------------------------------------------------
+
+http::Response Page(const Ctx& ctx, const std::string& title, const std::string& section, const std::string& body,
+                    int status) {
+  auto nav = [&](const std::string& href, const std::string& label, const std::string& id) {
+    return "<li><a href=\"" + href + "\"" + (section == id ? " aria-current=\"page\"" : "") + ">" + label + "</a></li>";
+  };
+  std::string who = Trim(ctx.user.first_name + " " + ctx.user.last_name).empty()
+                        ? ctx.user.email
+                        : std::string(Trim(ctx.user.first_name + " " + ctx.user.last_name));
+  std::string h =
+      "<!doctype html><html lang=\"en\" data-theme=\"light\"><head><meta charset=\"utf-8\">"
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+      "<meta name=\"htmx-config\" content='{\"includeIndicatorStyles\":false,\"allowEval\":false,\"allowScriptTags\":false}'>"
+      "<title>" + Esc(title) + " · Cairn</title>"
+      "<link rel=\"stylesheet\" href=\"" + StaticUrl("pico.min.css") + "\">"
+      "<link rel=\"stylesheet\" href=\"" + StaticUrl("app.css") + "\">"
+      "<script src=\"" + StaticUrl("htmx.min.js") + "\" defer></script>"
+      "<script src=\"" + StaticUrl("app.js") + "\" defer></script></head>"
+      "<body hx-headers='{\"X-CSRF-Token\":\"" + Esc(ctx.csrf) + "\"}'>"
+      "<a class=\"skip-link\" href=\"#main\">Skip to content</a>"
+      "<header class=\"topbar\"><nav class=\"container-fluid\"><ul><li><a href=\"/\" class=\"brand\">Cairn</a></li></ul>"
+      "<ul class=\"nav-links\">" +
+      nav("/companies", "Companies", "companies");
+  if (ctx.Admin()) h += nav("/admin/integrations", "Integrations", "integrations");
+  h += "</ul><form role=\"search\" action=\"/search\" method=\"get\" class=\"topsearch\">"
+       "<input type=\"search\" name=\"q\" placeholder=\"Search companies, assets, articles\" aria-label=\"Search\" value=\"" +
+       Esc(section == "search" ? ctx.Q("q") : "") +
+       "\"></form><ul><li><details class=\"dropdown\"><summary>" + Esc(who) +
+       "</summary><ul dir=\"rtl\"><li><span class=\"muted\">" + Esc(std::string(RoleName(ctx.role))) +
+       "</span></li><li><form method=\"post\" action=\"/logout\" class=\"inline\">" + CsrfField(ctx) +
+       "<button type=\"submit\" class=\"link\">Sign out</button></form></li></ul></details></li></ul></nav></header>"
+       "<main id=\"main\" class=\"container\">";
+  if (!ctx.flash.empty()) h += "<p class=\"notice\" role=\"status\">" + Esc(ctx.flash) + "</p>";
+  h += body + "</main></body></html>";
+  auto r = Html(status, std::move(h));
+  if (!ctx.flash.empty()) r.headers.emplace_back("Set-Cookie", SetCookie(kFlashCookie, "", 0));
+  return r;
+}
+
+http::Response Fragment(const std::string& html, int status) { return Html(status, html); }
+
+http::Response Redirect(const std::string& to, const std::string& flash) {
+  http::Response r = Html(303, "");
+  r.headers.emplace_back("Location", to);
+  if (!flash.empty()) r.headers.emplace_back("Set-Cookie", SetCookie(kFlashCookie, http::PercentEncode(flash), 60));
+  return r;
+}
+
+http::Response ErrorPage(const Ctx& ctx, const ApiAnswer& a, const std::string& back) {
+  std::string title = a.status == 404 ? "Not found" : a.status == 403 ? "Not allowed" : "Something went wrong";
+  return Page(ctx, title, "",
+              "<article class=\"error-page\"><h1>" + Esc(title) + "</h1><p>" + Esc(a.Message()) +
+                  "</p><p><a href=\"" + Esc(back) + "\">Go back</a></p></article>",
+              a.status >= 400 ? a.status : 500);
+}
+
+std::string CsrfField(const Ctx& ctx) {
+  return "<input type=\"hidden\" name=\"_csrf\" value=\"" + Esc(ctx.csrf) + "\">";
+}
+
+std::string ButtonForm(const Ctx& ctx, const std::string& action, const std::string& label, const std::string& cls,
+                       const std::string& confirm, const std::vector<std::pair<std::string, std::string>>& hidden) {
+  std::string f = "<form method=\"post\" action=\"" + Esc(action) + "\" class=\"inline\"" +
+                  (confirm.empty() ? "" : " data-confirm=\"" + Esc(confirm) + "\"") + ">" + CsrfField(ctx);
+  for (const auto& [k, v] : hidden)
+    f += "<input type=\"hidden\" name=\"" + Esc(k) + "\" value=\"" + Esc(v) + "\">";
+  f += "<button type=\"submit\"" + (cls.empty() ? "" : " class=\"" + Esc(cls) + "\"") + ">" + Esc(label) + "</button></form>";
+  return f;
+}
+
+std::string Badge(const std::string& state) {
+  return "<span class=\"badge badge-" + Esc(state) + "\">" + Esc(state) + "</span>";
+}
+
+std::string Empty(const std::string& what, const std::string& next_html) {
+  return "<div class=\"empty\"><p><strong>" + Esc(what) + "</strong></p><p>" + next_html + "</p></div>";
+}
+
+// ---- the Web -----------------------------------------------------------------------------------
+
+struct Web::Impl {
+  store::Store& store;
+  const Clock& clock;
+  api::Api& api;
+  WebOptions options;
+  struct Compiled {
+    PageRoute route;
+    std::vector<std::string> segments;
+  };
+  std::vector<Compiled> routes;
+  std::string dummy_hash;  // verified against when the address is unknown, so timing tells nothing
+
+  Impl(store::Store& s, const Clock& c, api::Api& a, WebOptions o) : store(s), clock(c), api(a), options(std::move(o)) {
+    PageRoutes r;
+    AddDocumentationPages(r);
+    AddIntegrationPages(r);
+    for (auto& route : r) {
+      auto segs = Segments(route.pattern);
+      routes.push_back({std::move(route), std::move(segs)});
+    }
+    if (auto h = HashPassword(RandomHex(16)); h.ok()) dummy_hash = *h;
+  }
+
+  struct Session {
+    WebSession row;
+    User user;
+    std::string token;
+  };
+
+  std::optional<Session> FindSession(const http::Request& req) {
+    auto cookies = Cookies(req);
+    auto it = cookies.find(std::string(kSessionCookie));
+    if (it == cookies.end() || it->second.size() != 64) return std::nullopt;
+    std::string hash = HashApiKey(it->second);
+    int64_t now = clock.NowMs();
+    auto found = store.Read([&](store::Tx& tx) -> Result<std::optional<Session>> {
+      auto s = tx.Repo<WebSession>().FindFirst(store::Query().Where("token_hash", store::Op::kEq, hash));
+      if (!s.ok()) return s.status();
+      if (!*s) return std::optional<Session>();
+      if ((*s)->expires_at <= now || (*s)->last_seen_at + options.session_idle_ms <= now)
+        return std::optional<Session>();
+      auto u = tx.Repo<User>().Get((*s)->user_id);
+      if (!u.ok() || u->archived) return std::optional<Session>();
+      return std::optional<Session>(Session{**s, *u, it->second});
+    });
+    if (!found.ok() || !*found) return std::nullopt;
+    if (now - (*found)->row.last_seen_at > 60000) {
+      int64_t id = (*found)->row.id;
+      (void)store.Write([&](store::Tx& tx) { return tx.Repo<WebSession>().SetColumn(id, "last_seen_at", Value(now)); });
+    }
+    return *found;
+  }
+
+  static std::string CsrfOf(const std::string& token) { return HmacSha256Hex(token, "cairn-csrf"); }
+
+  // A POST from another site (Origin not this host) is refused whatever it carries.
+  static bool SameOrigin(const http::Request& req) {
+    auto origin = req.Header("Origin");
+    if (!origin || *origin == "null") return !origin.has_value();
+    auto host = req.Header("X-Forwarded-Host");
+    if (!host) host = req.Header("Host");
+    if (!host) return false;
+    auto scheme = origin->find("://");
+    return scheme != std::string_view::npos && origin->substr(scheme + 3) == *host;
+  }
+
+  static std::map<std::string, std::string> Last(const std::multimap<std::string, std::string>& all) {
+    std::map<std::string, std::string> out;
+    for (const auto& [k, v] : all) out[k] = v;
+    return out;
+  }
+
+  http::Response Forbidden(const std::string& why) {
+    return Html(403, "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Refused · Cairn</title></head>"
+                     "<body><main><h1>Refused</h1><p>" + Esc(why) + "</p><p><a href=\"/\">Start again</a></p></main></body></html>");
+  }
+
+  // ---- sign-in ----
+
+  http::Response ShowLogin(const http::Request& req, const std::string& email, const std::string& error, int status,
+                           std::string notice = "") {
+    auto cookies = Cookies(req);
+    std::string pre = cookies.count(std::string(kLoginCookie)) ? cookies[std::string(kLoginCookie)] : "";
+    bool fresh = pre.size() != 32;
+    if (fresh) pre = RandomHex(16);
+    std::string next;
+    for (auto& [k, v] : http::ParseQuery(req.method == "POST" ? req.body : req.query))
+      if (k == "next") next = v;
+    if (notice.empty()) {
+      if (auto f = cookies.find(std::string(kFlashCookie)); f != cookies.end())
+        notice = http::PercentDecode(f->second, false);
+    }
+    auto r = Html(status, LoginPage(HmacSha256Hex(pre, "cairn-login"), email, SafeNext(next.empty() ? "/" : next), error, notice));
+    if (fresh) r.headers.emplace_back("Set-Cookie", SetCookie(kLoginCookie, pre, 3600));
+    if (!notice.empty()) r.headers.emplace_back("Set-Cookie", SetCookie(kFlashCookie, "", 0));
+    return r;
+  }
+
+  http::Response Login(http::Request& req) {
+    std::multimap<std::string, std::string> all;
+    for (auto& [k, v] : http::ParseQuery(req.body)) all.emplace(k, v);
+    auto form = Last(all);
+    auto cookies = Cookies(req);
+    std::string pre = cookies.count(std::string(kLoginCookie)) ? cookies[std::string(kLoginCookie)] : "";
+    std::string email(Trim(form["email"]));
+    if (!SameOrigin(req) || pre.size() != 32 || !ConstantTimeEquals(form["_csrf"], HmacSha256Hex(pre, "cairn-login")))
+      return ShowLogin(req, email, "This sign-in form has expired. Please sign in again.", 403);
+    if (email.empty() || form["password"].empty())
+      return ShowLogin(req, email, "Enter your email and password.", 422);
+    std::string key = ToLower(email);
+    int64_t now = clock.NowMs();
+    auto locked = store.Read([&](store::Tx& tx) -> Result<int64_t> {
+      auto f = tx.Repo<LoginFailure>().FindFirst(store::Query().Where("email", store::Op::kEq, key));
+      if (!f.ok()) return f.status();
+      return *f && (*f)->locked_until > now ? (*f)->locked_until : 0;
+    });
+    if (!locked.ok()) return ShowLogin(req, email, "Sign-in is unavailable: " + locked.status().message(), 503);
+    if (*locked) return ShowLogin(req, email, LockMessage(*locked - now), 429);
+
+    auto user = store.Read([&](store::Tx& tx) {
+      return tx.Repo<User>().FindFirst(store::Query().Where("email", store::Op::kEqNoCase, email));
+    });
+    bool good = false;
+    if (user.ok() && *user && !(*user)->archived && !(*user)->password_hash.empty()) {
+      good = VerifyPassword((*user)->password_hash, form["password"]);
+    } else {
+      (void)VerifyPassword(dummy_hash, form["password"]);
+    }
+    if (!good) {
+      int64_t until = RecordFailure(key, now);
+      if (until > now) return ShowLogin(req, email, LockMessage(until - now), 429);
+      return ShowLogin(req, email, "Wrong email or password.", 401);
+    }
+    std::string token = RandomHex(32);
+    const User& u = **user;
+    auto st = store.Write([&](store::Tx& tx) -> Status {
+      (void)tx.Repo<LoginFailure>().DeleteWhere(store::Query().Where("email", store::Op::kEq, key));
+      (void)tx.Repo<WebSession>().DeleteWhere(store::Query().Where("expires_at", store::Op::kLe, now));
+      WebSession s;
+      s.token_hash = HashApiKey(token);
+      s.user_id = u.id;
+      s.ip_address = req.remote_ip;
+      if (auto ua = req.Header("User-Agent")) s.user_agent = std::string(TruncateUtf8(*ua, 300));
+      s.last_seen_at = now;
+      s.expires_at = now + options.session_max_ms;
+      CAIRN_RETURN_IF_ERROR(tx.Repo<WebSession>().Insert(s).status());
+      ActivityLog l;
+      l.user_id = u.id;
+      l.user_email = u.email;
+      l.user_name = std::string(Trim(u.first_name + " " + u.last_name));
+      l.action = "signed in";
+      l.record_type = "User";
+      l.record_id = u.id;
+      l.record_name = u.email;
+      l.ip_address = req.remote_ip;
+      l.app_type = "web";
+      l.details = "{}";
+      return tx.Repo<ActivityLog>().Insert(l).status();
+    });
+    if (!st.ok()) return ShowLogin(req, email, "Sign-in is unavailable: " + st.message(), 503);
+    http::Response r = Html(303, "");
+    r.headers.emplace_back("Location", SafeNext(form["next"]));
+    r.headers.emplace_back("Set-Cookie", SetCookie(kSessionCookie, token, options.session_max_ms / 1000));
+    r.headers.emplace_back("Set-Cookie", SetCookie(kLoginCookie, "", 0));
+    return r;
+  }
+
+  std::string LockMessage(int64_t left_ms) const {
+    int64_t minutes = std::max<int64_t>(1, (left_ms + 59999) / 60000);
+    return "Too many failed sign-ins for this address. Try again in " + std::to_string(minutes) +
+           (minutes == 1 ? " minute" : " minutes") + ", or ask an administrator to reset your password.";
+  }
+
+  // Counts a failure; returns when the address is locked until (0 = not locked).
+  int64_t RecordFailure(const std::string& key, int64_t now) {
+    auto until = store.Write([&](store::Tx& tx) -> Result<int64_t> {
+      auto f = tx.Repo<LoginFailure>().FindFirst(store::Query().Where("email", store::Op::kEq, key));
+      if (!f.ok()) return f.status();
+      LoginFailure row = f->value_or(LoginFailure{});
+      if (!*f || row.first_failure_at + options.failure_window_ms <= now) {
+        row.failures = 0;
+        row.first_failure_at = now;
+      }
+      row.email = key;
+      row.failures += 1;
+      if (row.failures >= options.max_failures) {
+        row.locked_until = now + options.lockout_ms;
+        row.failures = 0;
+        row.first_failure_at = now;
+      }
+      auto saved = *f ? tx.Repo<LoginFailure>().Update(row) : tx.Repo<LoginFailure>().Insert(row);
+      if (!saved.ok()) return saved.status();
+      return row.locked_until > now ? row.locked_until : int64_t{0};
+    });
+    return until.ok() ? *until : 0;
+  }
+
+  http::Response Logout(const http::Request& req, const Session& s, const std::string& posted_csrf) {
+    if (!SameOrigin(req) || !ConstantTimeEquals(posted_csrf, CsrfOf(s.token)))
+      return Forbidden("The form was not sent from this Cairn page (CSRF check failed).");
+    int64_t id = s.row.id;
+    (void)store.Write([&](store::Tx& tx) { return tx.Repo<WebSession>().Delete(id); });
+    http::Response r = Html(303, "");
+    r.headers.emplace_back("Location", "/login");
+    r.headers.emplace_back("Set-Cookie", SetCookie(kSessionCookie, "", 0));
+    r.headers.emplace_back("Set-Cookie", SetCookie(kFlashCookie, http::PercentEncode("You are signed out."), 60));
+    return r;
+  }
+
+  // ---- dispatch ----
+
+  std::optional<http::Response> Handle(http::Request& req) {
+    const std::string& p = req.path;
+    if (p.rfind("/static/", 0) == 0) {
+      auto f = FindStatic(std::string_view(p).substr(8));
+      if (!f || (req.method != "GET" && req.method != "HEAD")) return std::nullopt;
+      http::Response r;
+      r.content_type = std::string(f->type);
+      r.body = std::string(f->content);
+      r.headers.emplace_back("Cache-Control", "public, max-age=31536000, immutable");
+      r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+      return r;
+    }
+    if (p == "/login") {
+      if (req.method == "POST") return Login(req);
+      if (req.method == "GET") {
+        if (FindSession(req)) return Redirect("/");
+        return ShowLogin(req, "", "", 200);
+      }
+      return std::nullopt;
+    }
+    auto segs = Segments(p);
+    bool ui_path = p == "/" || p == "/logout" || p == "/search" ||
+                   (!segs.empty() && (segs[0] == "companies" || segs[0] == "assets" || segs[0] == "admin"));
+    if (!ui_path) return std::nullopt;
+    const bool htmx = req.Header("HX-Request").has_value();
+    auto session = FindSession(req);
+    if (!session) {
+      if (htmx) {
+        http::Response r = Html(401, "");
+        r.headers.emplace_back("HX-Redirect", "/login");
+        return r;
+      }
+      if (req.method != "GET") return Redirect("/login", "Your session has ended. Please sign in again.");
+      std::string next = req.target;
+      return Redirect("/login?next=" + http::PercentEncode(next));
+    }
+    std::string csrf = CsrfOf(session->token);
+    std::multimap<std::string, std::string> all;
+    if (req.method == "POST") {
+      for (auto& [k, v] : http::ParseQuery(req.body)) all.emplace(k, v);
+      std::string posted = all.count("_csrf") ? Last(all)["_csrf"] : std::string(req.Header("X-CSRF-Token").value_or(""));
+      if (p == "/logout") return Logout(req, *session, posted);
+      if (!SameOrigin(req) || !ConstantTimeEquals(posted, csrf))
+        return Forbidden("The form was not sent from this Cairn page (CSRF check failed). Reload the page and try again.");
+    }
+    if (p == "/") return Redirect("/companies");
+
+    Role role = ParseRole(session->user.security_level).value_or(Role::kSpectator);
+    Ctx ctx{req, session->user, role, csrf, {}, {}, Last(all), all, api, store, clock, options, ""};
+    for (auto& [k, v] : http::ParseQuery(req.query)) ctx.query[k] = v;
+    auto cookies = Cookies(req);
+    if (auto f = cookies.find(std::string(kFlashCookie)); f != cookies.end())
+      ctx.flash = http::PercentDecode(f->second, false);
+
+    for (const auto& c : routes) {
+      if (c.route.method != req.method || c.segments.size() != segs.size()) continue;
+      std::map<std::string, std::string> params;
+      bool ok = true;
+      for (size_t i = 0; i < segs.size() && ok; ++i) {
+        const auto& s = c.segments[i];
+        if (s.size() > 2 && s.front() == '{') params[s.substr(1, s.size() - 2)] = segs[i];
+        else ok = s == segs[i];
+      }
+      if (!ok) continue;
+      if (c.route.admin && !ctx.Admin())
+        return ErrorPage(ctx, ApiAnswer{403, json::object{{"error", "Only administrators can open this page."}}}, "/");
+      ctx.path = std::move(params);
+      return c.route.fn(ctx);
+    }
+    return ErrorPage(ctx, ApiAnswer{404, json::object{{"error", "There is no page at " + p + "."}}}, "/");
+  }
+};
+
+Web::Web(store::Store& store, const Clock& clock, api::Api& api, WebOptions options)
+    : impl_(std::make_unique<Impl>(store, clock, api, std::move(options))) {}
+Web::~Web() = default;
+
+std::optional<http::Response> Web::Handle(http::Request& request) {
+  try {
+    return impl_->Handle(request);
+  } catch (const std::exception&) {
+    return Html(500, "<!doctype html><title>Error · Cairn</title><h1>Something went wrong</h1><p>The error was logged.</p>");
+  }
+}
+
+}  // namespace cairn::web

@@ -115,7 +115,8 @@ if [ "$DEMO" = 1 ]; then
     sync "$id"
   done
   echo
-  echo "look: $URL/api/v1/companies, $URL/api/v1/sync_runs, $URL/api/v1/integrations (x-api-key: the admin key above)"
+  echo "look: $URL/login (sign in as the first admin above): Companies, and Integrations with each run's report"
+  echo "  or through the API: $URL/api/v1/companies, $URL/api/v1/sync_runs (x-api-key: the admin key above)"
   echo "the simulators' control API changes their data: curl -k -H 'X-Sim-Token: sim-control-token' -d '{\"kind\":\"configurations\",\"action\":\"rename\",\"count\":3}' https://127.0.0.1:$CW_PORT/_sim/mutate"
   echo "then sync again: curl -X POST -H 'x-api-key: KEY' $URL/api/v1/integrations/sync_all"
 fi

@@ -18,3 +18,9 @@ if [ -f "$FIDELITY/package-lock.json" ]; then
 fi
 echo "PostgreSQL test cluster: $URL"
 ctest --test-dir "$ROOT/$BUILD" --output-on-failure -j"$(nproc)" --timeout 600
+# The web UI in a real browser: playwright-core (npm ci by scripts/web_deps.sh) drives Debian's
+# Chromium (installed by `make test`) against the real server and simulators. Screenshots of the
+# main pages are saved in $BUILD/screenshots.
+echo "browser tests (Chromium)"
+CAIRN_SIM_BIN="$ROOT/$BUILD/cairn-sim" CAIRN_SCREENSHOTS="$ROOT/$BUILD/screenshots" \
+  node --test --test-concurrency=1 --test-reporter=spec "$ROOT/tests/browser/"

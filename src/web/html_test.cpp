@@ -50,9 +50,9 @@ TEST(Html, ApiDetailsAreFiledUnderTheFieldTheyName) {
       "name is too long (at most 255 characters)",
       "something else entirely"]})J");
   auto e = a.FieldErrors({"name", "credentials", "credentials.site", "default_layouts.contacts"});
-  EXPECT_EQ(e["credentials.site"], "credentials.site remove \"https://\" (e.g. api-na.myconnectwise.net)");
-  EXPECT_EQ(e["default_layouts.contacts"], "default_layouts.contacts can't be blank");
-  EXPECT_EQ(e["name"], "name is too long (at most 255 characters)");
+  EXPECT_EQ(e["credentials.site"], "Remove \"https://\" (e.g. api-na.myconnectwise.net)");
+  EXPECT_EQ(e["default_layouts.contacts"], "Can't be blank");
+  EXPECT_EQ(e["name"], "Is too long (at most 255 characters)");
   EXPECT_EQ(e[""], "something else entirely");
   EXPECT_EQ(a.Message(), "Validation failed; credentials.site remove \"https://\" (e.g. api-na.myconnectwise.net); "
                          "default_layouts.contacts can't be blank; name is too long (at most 255 characters); something else entirely");

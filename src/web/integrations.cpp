@@ -15,13 +15,22 @@ using connectors::VendorInfo;
 const std::vector<std::string_view> kActions = {"created", "updated", "archived", "unarchived",
                                                 "unchanged", "skipped", "failed"};
 
-// "public_key" -> "Public key"
+// "public_key" -> "Public key", "api_key" -> "API key", "client_id" -> "Client ID"
 std::string Label(std::string_view name) {
-  std::string s(name);
-  for (auto& c : s)
-    if (c == '_') c = ' ';
-  if (!s.empty()) s[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(s[0])));
-  return s;
+  std::string out;
+  size_t start = 0;
+  while (start <= name.size()) {
+    size_t end = name.find('_', start);
+    if (end == std::string_view::npos) end = name.size();
+    std::string word(name.substr(start, end - start));
+    if (word == "api" || word == "id" || word == "url") {
+      for (auto& c : word) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    }
+    out += (out.empty() ? "" : " ") + word;
+    start = end + 1;
+  }
+  if (!out.empty()) out[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(out[0])));
+  return out;
 }
 
 std::string OptionHint(std::string_view option) {
@@ -202,8 +211,7 @@ json::object Body(const FormState& s, const VendorInfo& v, bool editing) {
   json::object layouts;
   for (auto k : v.layout_kinds) {
     std::string value = s.layouts.count(std::string(k)) ? s.layouts.at(std::string(k)) : "";
-    if (value.empty()) layouts[k] = nullptr;
-    else layouts[k] = std::atoll(value.c_str());
+    if (!value.empty()) layouts[k] = std::atoll(value.c_str());  // none: the API says it can't be blank
   }
   o["default_layouts"] = std::move(layouts);
   json::object options;

@@ -29,8 +29,9 @@ struct ApiAnswer {
   const json::array& Array(std::string_view key) const;
   // "error", then the details, as one message for a person.
   std::string Message() const;
-  // The 422 details by the field each names first ("credentials.site is ..." -> "credentials.site");
-  // details that name no known field are returned under "".
+  // The 422 details by the field each names first, without its name ("credentials.site remove
+  // ..." -> {"credentials.site": "Remove ..."}); details that name no known field are returned,
+  // as they are, under "".
   std::map<std::string, std::string> FieldErrors(const std::vector<std::string>& fields) const;
 };
 

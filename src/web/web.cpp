@@ -13,6 +13,9 @@ namespace {
 constexpr std::string_view kSessionCookie = "cairn_session";
 constexpr std::string_view kLoginCookie = "cairn_login";
 constexpr std::string_view kFlashCookie = "cairn_flash";
+// The tab icon (three stacked stones), inline so that no request for /favicon.ico goes unanswered.
+constexpr std::string_view kIcon =
+    "<link rel=\"icon\" href=\"data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'%3E%3Cg fill='%231f6f5c'%3E%3Cellipse cx='8' cy='13' rx='7' ry='2.5'/%3E%3Cellipse cx='8' cy='8.5' rx='5' ry='2'/%3E%3Cellipse cx='8' cy='4.5' rx='3' ry='1.6'/%3E%3C/g%3E%3C/svg%3E\">";
 
 std::map<std::string, std::string> Cookies(const http::Request& req) {
   std::map<std::string, std::string> out;
@@ -70,8 +73,8 @@ std::string LoginPage(const std::string& csrf, const std::string& email, const s
                       const std::string& error, const std::string& notice) {
   std::string b =
       "<!doctype html><html lang=\"en\" data-theme=\"light\"><head><meta charset=\"utf-8\">"
-      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Sign in · Cairn</title>"
-      "<link rel=\"stylesheet\" href=\"" + StaticUrl("pico.min.css") + "\"><link rel=\"stylesheet\" href=\"" +
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Sign in · Cairn</title>" +
+      std::string(kIcon) + "<link rel=\"stylesheet\" href=\"" + StaticUrl("pico.min.css") + "\"><link rel=\"stylesheet\" href=\"" +
       StaticUrl("app.css") + "\"></head><body><main class=\"container login\" id=\"main\"><article>"
       "<header><h1>Cairn</h1><p>Sign in to your IT documentation.</p></header>";
   if (!notice.empty()) b += "<p class=\"notice\" role=\"status\">" + Esc(notice) + "</p>";
@@ -135,8 +138,16 @@ std::map<std::string, std::string> ApiAnswer::FieldErrors(const std::vector<std:
       if (line.size() > f.size() && line[f.size()] != ' ' && line[f.size()] != ':') continue;
       if (f.size() > best.size()) best = f;
     }
+    // Under its field the message need not name it again: "credentials.site remove ..." reads
+    // "Remove ..." next to the Site field.
+    std::string shown = line;
+    if (!best.empty()) {
+      shown = line.substr(best.size());
+      while (!shown.empty() && (shown[0] == ' ' || shown[0] == ':')) shown.erase(0, 1);
+      if (!shown.empty()) shown[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(shown[0])));
+    }
     auto& slot = out[best];
-    slot += (slot.empty() ? "" : "; ") + line;
+    slot += (slot.empty() ? "" : "; ") + shown;
   }
   return out;
 }
@@ -200,7 +211,7 @@ http::Response Page(const Ctx& ctx, const std::string& title, const std::string&
       "<!doctype html><html lang=\"en\" data-theme=\"light\"><head><meta charset=\"utf-8\">"
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
       "<meta name=\"htmx-config\" content='{\"includeIndicatorStyles\":false,\"allowEval\":false,\"allowScriptTags\":false}'>"
-      "<title>" + Esc(title) + " · Cairn</title>"
+      "<title>" + Esc(title) + " · Cairn</title>" + std::string(kIcon) +
       "<link rel=\"stylesheet\" href=\"" + StaticUrl("pico.min.css") + "\">"
       "<link rel=\"stylesheet\" href=\"" + StaticUrl("app.css") + "\">"
       "<script src=\"" + StaticUrl("htmx.min.js") + "\" defer></script>"

@@ -1,0 +1,228 @@
+// The web UI in a real browser (Debian's Chromium driven by playwright-core) against the real
+// server and the Syncro simulator over HTTPS: sign-in, CSRF, lock-out, the integration workflow
+// from an empty install to synced devices, a re-sync after a change at the vendor, and roles.
+// Screenshots of the main pages go to build/screenshots/.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import path from "node:path";
+import { CAIRN_BIN, Stack, launchBrowser, screenshot, signIn, watchedPage } from "./harness.mjs";
+
+let stack, browser;
+
+before(async () => {
+  stack = new Stack();
+  await stack.startSim("syncro", ["--rate-limit", "0"]);
+  await stack.startCairn();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+// Starts a run from the integration's page and waits on the run's page (which follows the run
+// over server-sent events and reloads when it ends) for its final state.
+async function startSyncAndWait(page, label = "Start sync") {
+  await Promise.all([page.waitForURL(/\/admin\/sync_runs\/\d+$/), page.click(`button:has-text("${label}")`)]);
+  await page.waitForSelector(".run-state .badge-succeeded, .run-state .badge-failed", { timeout: 60000 });
+  return page.textContent(".run-state");
+}
+
+describe("sign-in", () => {
+  test("a wrong password is refused with a message, the right one signs in, sign-out ends the session", async () => {
+    const page = await watchedPage(browser);
+    await page.goto(stack.url + "/companies");
+    assert.match(page.url(), /\/login\?next=%2Fcompanies$/);
+    await screenshot(page, "login");
+    await signIn(page, stack, stack.email, "not-the-password");
+    assert.equal(await page.textContent("#login-error"), "Wrong email or password.");
+    assert.equal(await page.inputValue("#f-email"), stack.email);
+    await signIn(page, stack);
+    assert.match(page.url(), /\/companies$/);
+    const cookies = await page.context().cookies();
+    const session = cookies.find((c) => c.name === "cairn_session");
+    assert.ok(session, "a session cookie");
+    assert.equal(session.httpOnly, true);
+    assert.equal(session.secure, true);
+    assert.equal(session.sameSite, "Lax");
+    await page.click("summary");
+    await Promise.all([page.waitForURL(/\/login$/), page.click("button:has-text('Sign out')")]);
+    assert.match(await page.textContent(".notice"), /signed out/);
+    await page.goto(stack.url + "/admin/integrations");
+    assert.match(page.url(), /\/login/, "the old session no longer works");
+    assert.deepEqual(page.problems(), []);
+    await page.context().close();
+  });
+
+  test("a form posted without the session's CSRF token, or from another origin, is refused and changes nothing", async () => {
+    const page = await watchedPage(browser);
+    await signIn(page, stack);
+    const before = await stack.api("GET", "/api/v1/sync_runs");
+    const noToken = await page.request.post(stack.url + "/admin/integrations/sync_all", { form: { x: "1" }, maxRedirects: 0 });
+    assert.equal(noToken.status(), 403);
+    assert.match(await noToken.text(), /CSRF/);
+    const html = await (await page.request.get(stack.url + "/admin/integrations")).text();
+    const token = html.match(/name="_csrf" value="([0-9a-f]+)"/)[1];
+    const otherSite = await page.request.post(stack.url + "/admin/integrations/sync_all", {
+      form: { _csrf: token }, headers: { Origin: "https://evil.example" }, maxRedirects: 0,
+    });
+    assert.equal(otherSite.status(), 403);
+    const login = await page.request.post(stack.url + "/login", { form: { email: stack.email, password: stack.password }, maxRedirects: 0 });
+    assert.equal(login.status(), 403, "sign-in without the form's token");
+    assert.deepEqual((await stack.api("GET", "/api/v1/sync_runs")).sync_runs, before.sync_runs);
+    await page.context().close();
+  });
+
+  test("repeated failures lock the address out, known or not, and the lock names how long", async () => {
+    const page = await watchedPage(browser);
+    for (const email of ["nobody@example.com", "Tech@Example.com"]) {
+      if (email.startsWith("Tech")) {
+        const made = spawnSync(CAIRN_BIN, ["user", "create", "--data-dir", path.join(stack.dir, "data"), "--email", "tech@example.com",
+          "--role", "editor", "--password-stdin"], { input: "correct horse battery\n" });
+        assert.equal(made.status, 0, made.stderr.toString());
+      }
+      for (let i = 0; i < 4; i++) {
+        await signIn(page, stack, email, "wrong-" + i);
+        assert.equal(await page.textContent("#login-error"), "Wrong email or password.");
+      }
+      await signIn(page, stack, email, "wrong-5");
+      assert.match(await page.textContent("#login-error"), /Too many failed sign-ins for this address\. Try again in 15 minutes/);
+    }
+    // Locked even with the right password, and the lock is per address, whatever its case.
+    await signIn(page, stack, "tech@example.com", "correct horse battery");
+    assert.match(await page.textContent("#login-error"), /Too many failed sign-ins/);
+    await screenshot(page, "login-locked");
+    assert.deepEqual(page.problems(), []);
+    await page.context().close();
+  });
+});
+
+describe("the Syncro workflow from an empty install", () => {
+  test("set up, test, discover, match, sync, see the devices, re-sync after a change at the vendor", async () => {
+    const people = (await stack.api("POST", "/api/v1/asset_layouts", { asset_layout: { name: "People", icon: "fas fa-user", fields: [{ label: "Email", field_type: "Text" }] } })).asset_layout.id;
+    const computers = (await stack.api("POST", "/api/v1/asset_layouts", { asset_layout: { name: "Computers", icon: "fas fa-laptop", fields: [{ label: "Serial Number", field_type: "Text" }] } })).asset_layout.id;
+    const page = await watchedPage(browser);
+    await signIn(page, stack);
+    await screenshot(page, "companies-empty");
+    assert.match(await page.textContent(".empty"), /No companies yet/);
+
+    await page.click("nav >> text=Integrations");
+    await screenshot(page, "integrations-empty");
+    await page.click("#vendor-syncro >> text=Set up Syncro");
+    const syncro = new URL(stack.sims.syncro.url);
+
+    // Bad input: each error next to its field, nothing saved.
+    await page.fill("#f-credentials\\.domain", `https://${syncro.host}/api`);
+    await page.fill("#f-credentials\\.api_key", "sim-syncro-api-key");
+    await page.fill("#f-interval_minutes", "2");
+    await page.click("button:has-text('Save')");
+    assert.match(await page.textContent("#form-errors"), /not saved/);
+    assert.equal(await page.getAttribute("#f-credentials\\.domain", "aria-invalid"), "true");
+    assert.match(await page.textContent("#f-credentials\\.domain-error"), /^Remove "https:\/\/"/);
+    assert.match(await page.textContent("#f-interval_minutes-error"), /^Must be a whole number of minutes from 5 to 10080/);
+    assert.match(await page.textContent("#f-default_layouts\\.contacts-error"), /^Can't be blank/);
+    assert.equal(await page.inputValue("#f-credentials\\.api_key"), "", "a secret is never sent back to the browser");
+    await screenshot(page, "integration-form-errors");
+    assert.equal((await stack.api("GET", "/api/v1/integrations")).integrations.length, 0);
+
+    await page.fill("#f-credentials\\.domain", syncro.host);
+    await page.fill("#f-credentials\\.api_key", "sim-syncro-api-key");
+    await page.fill("#f-interval_minutes", "180");
+    await page.selectOption("#f-default_layouts\\.contacts", String(people));
+    await page.selectOption("#f-default_layouts\\.assets", String(computers));
+    await Promise.all([page.waitForURL(/\/admin\/integrations\/\d+$/), page.click("button:has-text('Save')")]);
+    assert.match(await page.textContent(".notice"), /Saved/);
+
+    await page.click("#test-connection");
+    await page.waitForSelector("#test-result .test-ok");
+    assert.match(await page.textContent("#test-result"), /Connection successful/);
+    await screenshot(page, "integration");
+
+    // The first run discovers companies only.
+    assert.match(await startSyncAndWait(page), /succeeded/);
+    await screenshot(page, "run-discovery");
+    await page.click("nav[aria-label=breadcrumb] li:nth-child(2) a");
+    assert.match(await page.textContent("main"), /3<\/strong>|3 vendor companies|\b3\b/);
+    await page.click("text=Match companies");
+    assert.equal(await page.locator("#matchers tbody tr").count(), 3);
+    await screenshot(page, "match-companies");
+    // One by hand, the rest in bulk.
+    await page.click("#matchers tbody tr:first-child button:has-text('Create company')");
+    assert.match(await page.textContent(".notice"), /Company created and matched/);
+    assert.equal(await page.locator("#matchers tbody tr").count(), 2);
+    page.once("dialog", (d) => d.accept());
+    await page.click("button:has-text('Create all unmatched')");
+    assert.match(await page.textContent(".notice"), /2 created/);
+    assert.match(await page.textContent(".empty"), /Every vendor company is matched/);
+
+    // The import, followed live.
+    await page.click("nav[aria-label=breadcrumb] li:nth-child(2) a");
+    await Promise.all([page.waitForURL(/\/admin\/sync_runs\/\d+$/), page.click("button:has-text('Start sync')")]);
+    await page.waitForSelector(".run-state .badge-succeeded", { timeout: 60000 });
+    await screenshot(page, "run-report");
+    const created = await page.locator("td[data-kind=assets][data-action=created]").textContent();
+    assert.equal(created, "9", "3 companies x 3 devices");
+    assert.ok((await page.locator("#changes tbody tr").count()) > 0, "the report lists the changes");
+
+    // The devices, on their company's page and their own.
+    await page.click("nav >> text=Companies");
+    assert.equal(await page.locator("#companies tbody tr").count(), 3);
+    await screenshot(page, "companies");
+    await page.click("#companies tbody tr:first-child a");
+    await page.waitForSelector(".layout-group");
+    assert.match(await page.textContent("main"), /Computers/);
+    await screenshot(page, "company");
+    await page.click(".layout-group:has-text('Computers') tbody tr:first-child a");
+    assert.match(await page.textContent(".cards"), /Syncro/);
+    await screenshot(page, "asset");
+
+    // A change at the vendor arrives with the next run, field by field in its report.
+    await stack.simControl("syncro", "/_sim/mutate", { kind: "assets", action: "rename", count: 1 });
+    await page.goto(stack.url + "/admin/integrations");
+    await page.click("#vendor-syncro a:has-text('Syncro')");
+    assert.match(await startSyncAndWait(page), /succeeded/);
+    assert.equal(await page.locator("td[data-kind=assets][data-action=updated]").textContent(), "1");
+    assert.match(await page.textContent("#changes"), /name/);
+
+    // Search finds what was synced.
+    await page.fill("input[name=q]", (await stack.api("GET", "/api/v1/companies")).companies[0].name.split(" ")[0]);
+    await page.press("input[name=q]", "Enter");
+    assert.ok((await page.locator(".results li").count()) > 0);
+    await screenshot(page, "search");
+    assert.deepEqual(page.problems(), []);
+
+    // On a phone the same pages lay out in one column and stay usable.
+    const phone = await watchedPage(browser, { width: 390, height: 844 });
+    await signIn(phone, stack);
+    await phone.goto(stack.url + "/admin/integrations");
+    await screenshot(phone, "integrations-phone");
+    const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 1, `no sideways scrolling on a phone (overflow ${overflow}px)`);
+    assert.deepEqual(phone.problems(), []);
+    await phone.context().close();
+    await page.context().close();
+  });
+});
+
+describe("roles", () => {
+  test("a spectator sees the documentation but not the admin pages", async () => {
+    const made = spawnSync(CAIRN_BIN, ["user", "create", "--data-dir", path.join(stack.dir, "data"), "--email", "viewer@example.com",
+      "--role", "spectator", "--password-stdin"], { input: "viewer password 1\n" });
+    assert.equal(made.status, 0, made.stderr.toString());
+    const page = await watchedPage(browser);
+    await signIn(page, stack, "viewer@example.com", "viewer password 1");
+    assert.match(page.url(), /\/companies$/);
+    assert.equal(await page.locator("nav >> text=Integrations").count(), 0, "no admin menu");
+    const r = await page.goto(stack.url + "/admin/integrations");
+    assert.equal(r.status(), 403);
+    assert.match(await page.textContent("main"), /Only administrators/);
+    await screenshot(page, "spectator-refused");
+    const html = await (await page.request.get(stack.url + "/companies")).text();
+    const token = html.match(/name="_csrf" value="([0-9a-f]+)"/)[1];
+    const post = await page.request.post(stack.url + "/admin/integrations/sync_all", { form: { _csrf: token }, maxRedirects: 0 });
+    assert.equal(post.status(), 403);
+    await page.context().close();
+  });
+});

@@ -397,7 +397,9 @@ http::Response Show(Ctx& ctx) {
     h += "<strong>" + std::to_string(n_unmatched) + "</strong> vendor companies are not matched yet: their records are not "
          "imported until you match them. ";
   h += "<a href=\"/admin/integrations/" + id + "/match\" role=\"button\" class=\"" + (n_unmatched ? "" : "secondary outline") +
-       "\">Match companies</a></p></section>";
+       "\">Match companies</a></p></section><section><h2>Sort rules and connected fields</h2><p>Send vendor types to the "
+       "layouts you choose and keep layout fields filled from the cards. <a href=\"/admin/integrations/" + id +
+       "/sort_rules\">Sort rules and connected fields</a></p></section>";
   h += "<section><h2>Runs</h2>";
   const auto& list = runs.Array("sync_runs");
   if (list.empty()) {

@@ -90,6 +90,8 @@ using PageRoutes = std::vector<PageRoute>;
 
 void AddDocumentationPages(PageRoutes& r);  // companies, assets, search (pages.cpp)
 void AddIntegrationPages(PageRoutes& r);    // Admin > Integrations (integrations.cpp)
+void AddLayoutPages(PageRoutes& r);         // Admin > Asset layouts (layouts.cpp)
+void AddRulePages(PageRoutes& r);           // sort rules and connected fields (rules.cpp)
 
 // The static files built into the binary (assets.cpp): nullopt for an unknown name.
 struct StaticFile {

@@ -221,7 +221,10 @@ http::Response Page(const Ctx& ctx, const std::string& title, const std::string&
       "<header class=\"topbar\"><nav class=\"container-fluid\"><ul><li><a href=\"/\" class=\"brand\">Cairn</a></li></ul>"
       "<ul class=\"nav-links\">" +
       nav("/companies", "Companies", "companies");
-  if (ctx.Admin()) h += nav("/admin/integrations", "Integrations", "integrations");
+  if (ctx.Admin()) {
+    h += nav("/admin/integrations", "Integrations", "integrations");
+    h += nav("/admin/asset_layouts", "Layouts", "layouts");
+  }
   h += "</ul><form role=\"search\" action=\"/search\" method=\"get\" class=\"topsearch\">"
        "<input type=\"search\" name=\"q\" placeholder=\"Search companies, assets, articles\" aria-label=\"Search\" value=\"" +
        Esc(section == "search" ? ctx.Q("q") : "") +
@@ -294,6 +297,8 @@ struct Web::Impl {
     PageRoutes r;
     AddDocumentationPages(r);
     AddIntegrationPages(r);
+    AddLayoutPages(r);
+    AddRulePages(r);
     for (auto& route : r) {
       auto segs = Segments(route.pattern);
       routes.push_back({std::move(route), std::move(segs)});

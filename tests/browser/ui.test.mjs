@@ -13,6 +13,9 @@ let stack, browser;
 before(async () => {
   stack = new Stack();
   await stack.startSim("syncro", ["--rate-limit", "0"]);
+  await stack.startSim("connectwise");
+  await stack.startSim("halo");
+  await stack.startSim("pulseway");
   await stack.startCairn();
   browser = await launchBrowser();
 });
@@ -100,13 +103,55 @@ describe("sign-in", () => {
 });
 
 describe("the Syncro workflow from an empty install", () => {
-  test("set up, test, discover, match, sync, see the devices, re-sync after a change at the vendor", async () => {
-    const people = (await stack.api("POST", "/api/v1/asset_layouts", { asset_layout: { name: "People", icon: "fas fa-user", fields: [{ label: "Email", field_type: "Text" }] } })).asset_layout.id;
-    const computers = (await stack.api("POST", "/api/v1/asset_layouts", { asset_layout: { name: "Computers", icon: "fas fa-laptop", fields: [{ label: "Serial Number", field_type: "Text" }] } })).asset_layout.id;
+  test("the layouts records are filed under are made in Admin > Layouts, with errors by field", async () => {
     const page = await watchedPage(browser);
     await signIn(page, stack);
     await screenshot(page, "companies-empty");
     assert.match(await page.textContent(".empty"), /No companies yet/);
+    await page.click("nav >> text=Layouts");
+    assert.match(await page.textContent(".empty"), /No layouts yet/);
+    // Bad input: a blank name and two fields with one label; nothing saved.
+    await page.click("text=New layout");
+    await page.fill("#f-fields\\[0\\]\\.label", "Serial Number");
+    await page.fill("#f-fields\\[1\\]\\.label", "serial number");
+    await page.click("button:has-text('Save layout')");
+    assert.match(await page.textContent("#f-name-error"), /^Can't be blank/);
+    assert.equal(await page.inputValue("#f-fields\\[1\\]\\.label"), "serial number", "what was typed is kept");
+    await page.fill("#f-name", "Computers");
+    await page.click("button:has-text('Save layout')");
+    assert.match(await page.textContent("#form-errors"), /not saved/);
+    assert.match(await page.textContent("main"), /Label has already been taken: serial number/);
+    await screenshot(page, "layout-form-errors");
+    assert.equal((await stack.api("GET", "/api/v1/asset_layouts")).asset_layouts.length, 0);
+    for (const [name, icon, fields] of [["People", "fas fa-user", ["Email", "Phone"]], ["Locations", "fas fa-building", ["Address"]],
+                                        ["Computers", "fas fa-laptop", ["Serial Number", "Operating System", "IP Address"]]]) {
+      await page.goto(stack.url + "/admin/asset_layouts/new");
+      await page.fill("#f-name", name);
+      await page.fill("#f-icon", icon);
+      for (let i = 0; i < fields.length; i++) await page.fill(`#f-fields\\[${i}\\]\\.label`, fields[i]);
+      await Promise.all([page.waitForURL(/\/admin\/asset_layouts$/), page.click("button:has-text('Save layout')")]);
+      assert.match(await page.textContent(".notice"), new RegExp(`Layout "${name}" created`));
+    }
+    assert.equal(await page.locator("#layouts tbody tr").count(), 3);
+    // Editing: a fourth field, and the order of another.
+    await page.click("#layouts >> text=Computers");
+    assert.equal(await page.inputValue("#f-fields\\[2\\]\\.label"), "IP Address");
+    await page.fill("#f-fields\\[3\\]\\.label", "Warranty Expires");
+    await page.selectOption("select[name='fields[3].field_type']", "Date");
+    await Promise.all([page.waitForURL(/\/admin\/asset_layouts$/), page.click("button:has-text('Save layout')")]);
+    const computers = (await stack.api("GET", "/api/v1/asset_layouts?name=Computers")).asset_layouts[0];
+    assert.deepEqual(computers.fields.map((f) => [f.label, f.field_type]),
+      [["Serial Number", "Text"], ["Operating System", "Text"], ["IP Address", "Text"], ["Warranty Expires", "Date"]]);
+    await screenshot(page, "layouts");
+    assert.deepEqual(page.problems(), []);
+    await page.context().close();
+  });
+
+  test("set up, test, discover, match, sync, see the devices, re-sync after a change at the vendor", async () => {
+    const layouts = Object.fromEntries((await stack.api("GET", "/api/v1/asset_layouts")).asset_layouts.map((l) => [l.name, l.id]));
+    const people = layouts.People, computers = layouts.Computers;
+    const page = await watchedPage(browser);
+    await signIn(page, stack);
 
     await page.click("nav >> text=Integrations");
     await screenshot(page, "integrations-empty");
@@ -169,6 +214,11 @@ describe("the Syncro workflow from an empty install", () => {
     // The devices, on their company's page and their own.
     await page.click("nav >> text=Companies");
     assert.equal(await page.locator("#companies tbody tr").count(), 3);
+    // Sorted by name, and the other way on a second click.
+    const names = await page.locator("#companies tbody tr td:first-child").allTextContents();
+    assert.deepEqual(names, [...names].sort((a, b) => a.localeCompare(b)));
+    await page.click("#companies th >> text=Name");
+    assert.deepEqual(await page.locator("#companies tbody tr td:first-child").allTextContents(), [...names].reverse());
     await screenshot(page, "companies");
     await page.click("#companies tbody tr:first-child a");
     await page.waitForSelector(".layout-group");
@@ -202,6 +252,74 @@ describe("the Syncro workflow from an empty install", () => {
     assert.ok(overflow <= 1, `no sideways scrolling on a phone (overflow ${overflow}px)`);
     assert.deepEqual(phone.problems(), []);
     await phone.context().close();
+    await page.context().close();
+  });
+
+  // The other three vendors, each from its setup form to synced devices on a company's page.
+  for (const v of [
+    { slug: "cw_manage", sim: "connectwise", card: "ConnectWise PSA", devices: "configurations",
+      creds: (host) => ({ site: host, company: "cairnsim", public_key: "sim-cw-public", private_key: "sim-cw-private", client_id: "sim-cw-client-id" }),
+      layouts: { contacts: "People", locations: "Locations", configurations: "Computers" } },
+    { slug: "halo", sim: "halo", card: "HaloPSA", devices: "assets",
+      creds: (host) => ({ resource_server: `https://${host}/api`, tenant: "cairn-sim", client_id: "sim-halo-client-id", client_secret: "sim-halo-client-secret" }),
+      layouts: { users: "People", sites: "Locations", assets: "Computers" } },
+    { slug: "pulseway_rmm", sim: "pulseway", card: "Pulseway RMM", devices: "systems",
+      creds: (host) => ({ server: host, token_id: "sim-pulseway-token-id", token_secret: "sim-pulseway-token-secret" }),
+      layouts: { systems: "Computers" } },
+  ]) {
+    test(`${v.card}: set up, test, discover, create all, sync`, async () => {
+      const layouts = Object.fromEntries((await stack.api("GET", "/api/v1/asset_layouts")).asset_layouts.map((l) => [l.name, l.id]));
+      const page = await watchedPage(browser);
+      await signIn(page, stack);
+      await page.goto(stack.url + "/admin/integrations");
+      await page.click(`#vendor-${v.slug} >> text=Set up`);
+      const host = new URL(stack.sims[v.sim].url).host;
+      for (const [k, value] of Object.entries(v.creds(host))) await page.fill(`#f-credentials\\.${k}`, value);
+      for (const [kind, layout] of Object.entries(v.layouts)) await page.selectOption(`#f-default_layouts\\.${kind}`, String(layouts[layout]));
+      await Promise.all([page.waitForURL(/\/admin\/integrations\/\d+$/), page.click("button:has-text('Save')")]);
+      await page.click("#test-connection");
+      await page.waitForSelector("#test-result .test-ok");
+      assert.match(await startSyncAndWait(page), /succeeded/);
+      await page.click("nav[aria-label=breadcrumb] li:nth-child(2) a");
+      await page.click("text=Match companies");
+      page.once("dialog", (d) => d.accept());
+      await page.click("button:has-text('Create all unmatched')");
+      assert.match(await page.textContent(".notice"), /created/);
+      await page.click("nav[aria-label=breadcrumb] li:nth-child(2) a");
+      assert.match(await startSyncAndWait(page), /succeeded/);
+      const created = Number(await page.locator(`td[data-kind=${v.devices}][data-action=created]`).textContent());
+      assert.ok(created > 0, `${v.devices} created: ${created}`);
+      await screenshot(page, `run-${v.sim}`);
+      assert.deepEqual(page.problems(), []);
+      await page.context().close();
+    });
+  }
+
+  test("a sort rule sends a vendor type to a layout made on the spot", async () => {
+    const cw = (await stack.api("GET", "/api/v1/integrations?slug=cw_manage")).integrations[0];
+    const types = (await stack.api("GET", `/api/v1/integrations/${cw.id}/vendor_types`)).vendor_types.configurations;
+    assert.ok(types.length > 0, "the sync has seen configuration types");
+    const page = await watchedPage(browser);
+    await signIn(page, stack);
+    await page.goto(`${stack.url}/admin/integrations/${cw.id}`);
+    await Promise.all([page.waitForURL(/sort_rules$/), page.click("a:has-text('Sort rules and connected fields')")]);
+    assert.match(await page.textContent("main"), /No sort rules/);
+    // No layout chosen and none named: refused next to the field.
+    await page.selectOption("#f-kind", "configurations");
+    await page.fill("#f-vendor_type", types[0]);
+    await page.click("button:has-text('Add sort rule')");
+    assert.match(await page.textContent("main"), /asset layout id/);
+    await page.fill("#f-new_layout", "Firewalls");
+    await page.selectOption("#f-kind", "configurations");
+    await page.fill("#f-vendor_type", types[0]);
+    await Promise.all([page.waitForURL(/sort_rules$/), page.click("button:has-text('Add sort rule')")]);
+    assert.match(await page.textContent(".notice"), /with the new layout "Firewalls"/);
+    assert.match(await page.textContent("#sort-rules"), new RegExp(`${types[0]}[\\s\\S]*Firewalls`));
+    await screenshot(page, "sort-rules");
+    const rules = (await stack.api("GET", `/api/v1/integrations/${cw.id}/sort_rules`)).sort_rules;
+    assert.equal(rules.length, 1);
+    assert.equal(rules[0].vendor_type, types[0]);
+    assert.deepEqual(page.problems(), []);
     await page.context().close();
   });
 });

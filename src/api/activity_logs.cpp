@@ -63,6 +63,9 @@ http::Response List(Ctx& ctx) {
     q.Where("record_type", store::Op::kEq, *rtype);
   }
   if (auto v = ctx.Q("action_message")) q.Where("action", store::Op::kEq, *v);
+  // Cairn's own: one kind of record ("Company", "Asset", "Integration", ...) without naming one.
+  if (auto v = ctx.Q("record_type"); v && !v->empty()) q.Where("record_type", store::Op::kEq, *v);
+  if (auto v = ctx.Q("app_type"); v && !v->empty()) q.Where("app_type", store::Op::kEq, *v);
   if (auto v = ctx.Q("start_date"); v && !v->empty()) {
     auto t = ParseIso8601(*v);
     if (!t) return ErrorResponse(Validation({"start_date must be an ISO 8601 date or time"}));

@@ -104,6 +104,7 @@ struct Api::Impl {
     AddRelationRoutes(r);
     AddActivityLogRoutes(r);
     AddUserRoutes(r);
+    AddApiKeyRoutes(r);
     AddSearchRoutes(r);
     AddWebhookRoutes(r);
     r.push_back({"GET", "/api/v1/api_info", [](Ctx&) {

@@ -245,6 +245,7 @@ void WriteColumns(JsonWriter& w, const T& row, const std::set<std::string_view>&
   template json::object ToJson<T>(const T&, const std::set<std::string_view>&);                \
   template void WriteColumns<T>(JsonWriter&, const T&, const std::set<std::string_view>&);
 CAIRN_API_INSTANTIATE(User)
+CAIRN_API_INSTANTIATE(ApiKey)
 CAIRN_API_INSTANTIATE(Company)
 CAIRN_API_INSTANTIATE(AssetLayout)
 CAIRN_API_INSTANTIATE(LayoutField)

@@ -172,6 +172,7 @@ std::optional<http::Response> HandleVendorLink(store::Store& store, const http::
 void AddRelationRoutes(Routes& r);
 void AddActivityLogRoutes(Routes& r);
 void AddUserRoutes(Routes& r);
+void AddApiKeyRoutes(Routes& r);
 void AddSearchRoutes(Routes& r);
 
 // Hudu's integrator card shape, plus what Cairn knows besides (cards.cpp).

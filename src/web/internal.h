@@ -92,6 +92,7 @@ void AddDocumentationPages(PageRoutes& r);  // companies, assets, search (pages.
 void AddIntegrationPages(PageRoutes& r);    // Admin > Integrations (integrations.cpp)
 void AddLayoutPages(PageRoutes& r);         // Admin > Asset layouts (layouts.cpp)
 void AddRulePages(PageRoutes& r);           // sort rules and connected fields (rules.cpp)
+void AddAdminPages(PageRoutes& r);          // users, API keys, the activity log (admin.cpp)
 
 // The static files built into the binary (assets.cpp): nullopt for an unknown name.
 struct StaticFile {

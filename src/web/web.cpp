@@ -223,12 +223,15 @@ http::Response Page(const Ctx& ctx, const std::string& title, const std::string&
       nav("/companies", "Companies", "companies");
   if (ctx.Admin()) {
     h += nav("/admin/integrations", "Integrations", "integrations");
-    h += nav("/admin/asset_layouts", "Layouts", "layouts");
+    bool in_admin = section == "layouts" || section == "users" || section == "api_keys" || section == "activity";
+    h += "<li><details class=\"dropdown\"><summary" + std::string(in_admin ? " aria-current=\"page\"" : "") +
+         ">Admin</summary><ul>" + nav("/admin/asset_layouts", "Layouts", "layouts") + nav("/admin/users", "Users", "users") +
+         nav("/admin/api_keys", "API keys", "api_keys") + nav("/admin/activity", "Activity log", "activity") + "</ul></details></li>";
   }
   h += "</ul><form role=\"search\" action=\"/search\" method=\"get\" class=\"topsearch\">"
        "<input type=\"search\" name=\"q\" placeholder=\"Search companies, assets, articles\" aria-label=\"Search\" value=\"" +
        Esc(section == "search" ? ctx.Q("q") : "") +
-       "\"></form><ul><li><details class=\"dropdown\"><summary>" + Esc(who) +
+       "\"></form><ul><li><details class=\"dropdown\" id=\"user-menu\"><summary>" + Esc(who) +
        "</summary><ul dir=\"rtl\"><li><span class=\"muted\">" + Esc(std::string(RoleName(ctx.role))) +
        "</span></li><li><form method=\"post\" action=\"/logout\" class=\"inline\">" + CsrfField(ctx) +
        "<button type=\"submit\" class=\"link\">Sign out</button></form></li></ul></details></li></ul></nav></header>"
@@ -299,6 +302,7 @@ struct Web::Impl {
     AddIntegrationPages(r);
     AddLayoutPages(r);
     AddRulePages(r);
+    AddAdminPages(r);
     for (auto& route : r) {
       auto segs = Segments(route.pattern);
       routes.push_back({std::move(route), std::move(segs)});

@@ -50,7 +50,7 @@ describe("sign-in", () => {
     assert.equal(session.httpOnly, true);
     assert.equal(session.secure, true);
     assert.equal(session.sameSite, "Lax");
-    await page.click("summary");
+    await page.click("#user-menu summary");
     await Promise.all([page.waitForURL(/\/login$/), page.click("button:has-text('Sign out')")]);
     assert.match(await page.textContent(".notice"), /signed out/);
     await page.goto(stack.url + "/admin/integrations");
@@ -108,6 +108,7 @@ describe("the Syncro workflow from an empty install", () => {
     await signIn(page, stack);
     await screenshot(page, "companies-empty");
     assert.match(await page.textContent(".empty"), /No companies yet/);
+    await page.click("summary:has-text('Admin')");
     await page.click("nav >> text=Layouts");
     assert.match(await page.textContent(".empty"), /No layouts yet/);
     // Bad input: a blank name and two fields with one label; nothing saved.
@@ -319,6 +320,69 @@ describe("the Syncro workflow from an empty install", () => {
     const rules = (await stack.api("GET", `/api/v1/integrations/${cw.id}/sort_rules`)).sort_rules;
     assert.equal(rules.length, 1);
     assert.equal(rules[0].vendor_type, types[0]);
+    assert.deepEqual(page.problems(), []);
+    await page.context().close();
+  });
+});
+
+describe("admin", () => {
+  test("users, API keys shown once, and the activity log with filters", async () => {
+    const page = await watchedPage(browser);
+    await signIn(page, stack);
+    await page.click("summary:has-text('Admin')");
+    await page.click("nav >> text=Users");
+    await page.click("text=New user");
+    await page.fill("#f-email", "not an email");
+    await page.fill("#f-password", "short");
+    await page.click("button:has-text('Save user')");
+    assert.match(await page.textContent("#f-email-error"), /^Must be an email address/);
+    assert.match(await page.textContent("#f-password-error"), /^Is too short \(at least 12 characters\)/);
+    assert.equal(await page.inputValue("#f-password"), "", "a password is never sent back");
+    await screenshot(page, "user-form-errors");
+    await page.fill("#f-email", "dana@example.com");
+    await page.fill("#f-first_name", "Dana");
+    await page.selectOption("#f-security_level", "admin");
+    await page.fill("#f-password", "dana's long password");
+    await Promise.all([page.waitForURL(/\/admin\/users$/), page.click("button:has-text('Save user')")]);
+    assert.match(await page.textContent(".notice"), /dana@example.com created/);
+    assert.match(await page.textContent("#users"), /dana@example.com[\s\S]*Admin/);
+
+    // A key for Dana, shown once, that works until it is revoked.
+    await page.goto(stack.url + "/admin/api_keys/new");
+    await page.fill("#f-name", "Onboarding script");
+    const dana = (await stack.api("GET", "/api/v1/users?email=dana@example.com")).users[0];
+    await page.selectOption("#f-user_id", String(dana.id));
+    await page.fill("#f-allow_ips", "not-an-address");
+    await page.click("button:has-text('Create key')");
+    assert.match(await page.textContent("#f-allow_ips-error"), /is not an address or CIDR/);
+    await page.fill("#f-allow_ips", "127.0.0.0/8");
+    await page.click("button:has-text('Create key')");
+    const key = (await page.textContent("#new-key")).trim();
+    assert.match(key, /^cairn_/);
+    await screenshot(page, "api-key-shown-once");
+    const works = await fetch(stack.url + "/api/v1/companies", { headers: { "x-api-key": key } });
+    assert.equal(works.status, 200);
+    await page.click("text=Done");
+    assert.doesNotMatch(await page.textContent("main"), new RegExp(key), "the list never shows the key");
+    assert.match(await page.textContent("#api-keys"), new RegExp(key.slice(0, 10)));
+    page.once("dialog", (d) => d.accept());
+    await page.click("#api-keys tr:has-text('Onboarding script') button:has-text('Revoke')");
+    assert.match(await page.textContent(".notice"), /revoked/);
+    let status = 200;
+    for (let i = 0; i < 40 && status !== 401; i++) {
+      status = (await fetch(stack.url + "/api/v1/companies", { headers: { "x-api-key": key } })).status;
+      if (status !== 401) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(status, 401, "a revoked key stops working");
+
+    // The activity log names who did it, from the web.
+    await page.goto(stack.url + "/admin/activity");
+    await page.selectOption("select[name=record_type]", "ApiKey");
+    await page.click("button:has-text('Filter')");
+    const rows = await page.locator("#activity tbody tr").allTextContents();
+    assert.ok(rows.some((r) => /revoked/.test(r) && /Onboarding script/.test(r) && /web/.test(r)), rows.join("\n"));
+    assert.ok(rows.some((r) => /created/.test(r) && /Onboarding script/.test(r)), rows.join("\n"));
+    await screenshot(page, "activity-log");
     assert.deepEqual(page.problems(), []);
     await page.context().close();
   });

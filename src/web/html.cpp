@@ -1,6 +1,9 @@
 #include "web/html.h"
 
+#include <cctype>
 #include <cstdio>
+#include <cstdlib>
+#include <set>
 
 #include "http/message.h"
 
@@ -74,6 +77,65 @@ std::string Pager(const std::string& base, int64_t page, bool has_next) {
 }
 
 namespace {
+
+std::string LowerAscii(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+bool SafeUrl(std::string_view url, bool image) {
+  std::string u = LowerAscii(url);
+  // Browsers ignore control characters and spaces inside a scheme ("java\tscript:").
+  std::string compact;
+  for (char c : u)
+    if (static_cast<unsigned char>(c) > 0x20) compact += c;
+  if (compact.rfind("http://", 0) == 0 || compact.rfind("https://", 0) == 0) return true;
+  if (!image && compact.rfind("mailto:", 0) == 0) return true;
+  if (image && compact.rfind("data:image/", 0) == 0 && compact.rfind("data:image/svg", 0) != 0) return true;
+  if (image) return false;  // an image only from an absolute address: a relative one would load a page
+  auto colon = compact.find(':');
+  auto slash = compact.find_first_of("/?#");
+  return colon == std::string::npos || (slash != std::string::npos && slash < colon);  // relative
+}
+
+// Decodes the entities an attribute value may use to hide a scheme ("&#106;avascript:").
+std::string DecodeEntities(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '&') {
+      out += s[i];
+      continue;
+    }
+    size_t semi = s.find(';', i);
+    if (semi == std::string_view::npos || semi - i > 10) {
+      out += s[i];
+      continue;
+    }
+    std::string ent(s.substr(i + 1, semi - i - 1));
+    long code = -1;
+    if (!ent.empty() && ent[0] == '#')
+      code = (ent.size() > 1 && (ent[1] == 'x' || ent[1] == 'X')) ? std::strtol(ent.c_str() + 2, nullptr, 16)
+                                                                  : std::strtol(ent.c_str() + 1, nullptr, 10);
+    else if (ent == "amp") code = '&';
+    else if (ent == "lt") code = '<';
+    else if (ent == "gt") code = '>';
+    else if (ent == "quot") code = '"';
+    else if (ent == "apos") code = '\'';
+    else if (ent == "colon") code = ':';
+    else if (ent == "tab") code = '\t';
+    else if (ent == "newline") code = '\n';
+    if (code < 0 || code > 0x7f) {
+      out += s.substr(i, semi - i + 1);
+    } else {
+      out += static_cast<char>(code);
+    }
+    i = semi;
+  }
+  return out;
+}
+
 std::string Described(const Field& f, std::string& after) {
   std::string id = "f-" + f.name;
   std::string attrs;
@@ -120,6 +182,109 @@ std::string Checkbox(const std::string& name, const std::string& label, bool che
                     "\" name=\"" + Esc(name) + "\" value=\"true\"" + (checked ? " checked" : "") + "> " + Esc(label) +
                     "</label>";
   if (!hint.empty()) out += "<small>" + Esc(hint) + "</small>";
+  return out;
+}
+
+std::string SanitizeHtml(std::string_view in) {
+  static const std::set<std::string> kKeep = {"p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "b", "strong", "i", "em",
+                                              "u", "s", "strike", "del", "ins", "sub", "sup", "small", "mark", "span", "div",
+                                              "ul", "ol", "li", "dl", "dt", "dd", "a", "code", "pre", "kbd", "blockquote",
+                                              "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption", "img", "figure",
+                                              "figcaption"};
+  static const std::set<std::string> kVoid = {"br", "hr", "img"};
+  // Elements dropped with everything inside them.
+  static const std::set<std::string> kDropWithContent = {"script", "style", "iframe", "object", "embed", "template",
+                                                         "noscript", "textarea", "select", "svg", "math", "frameset",
+                                                         "noembed", "xmp", "plaintext", "title", "head"};
+  std::string out;
+  out.reserve(in.size());
+  size_t i = 0;
+  std::string skipping;  // the element whose content is being dropped
+  while (i < in.size()) {
+    char c = in[i];
+    if (c != '<') {
+      if (skipping.empty()) {
+        if (c == '>') out += "&gt;";
+        else if (c == '"') out += "&quot;";
+        else out += c;  // text and entities pass as they are: a browser shows an entity as text
+      }
+      ++i;
+      continue;
+    }
+    // A comment, doctype or processing instruction: dropped.
+    if (in.compare(i, 4, "<!--") == 0) {
+      size_t end = in.find("-->", i + 4);
+      i = end == std::string_view::npos ? in.size() : end + 3;
+      continue;
+    }
+    if (i + 1 < in.size() && (in[i + 1] == '!' || in[i + 1] == '?')) {
+      size_t end = in.find('>', i);
+      i = end == std::string_view::npos ? in.size() : end + 1;
+      continue;
+    }
+    bool closing = i + 1 < in.size() && in[i + 1] == '/';
+    size_t j = i + (closing ? 2 : 1);
+    size_t name_start = j;
+    while (j < in.size() && (std::isalnum(static_cast<unsigned char>(in[j])) || in[j] == '-')) ++j;
+    std::string name = LowerAscii(in.substr(name_start, j - name_start));
+    if (name.empty()) {  // "<" not starting a tag: shown as text
+      if (skipping.empty()) out += "&lt;";
+      ++i;
+      continue;
+    }
+    // Attributes up to the tag's end, honouring quotes.
+    std::vector<std::pair<std::string, std::string>> attrs;
+    while (j < in.size() && in[j] != '>') {
+      while (j < in.size() && (std::isspace(static_cast<unsigned char>(in[j])) || in[j] == '/')) ++j;
+      size_t a = j;
+      while (j < in.size() && !std::isspace(static_cast<unsigned char>(in[j])) && in[j] != '=' && in[j] != '>' && in[j] != '/') ++j;
+      std::string attr = LowerAscii(in.substr(a, j - a));
+      std::string value;
+      while (j < in.size() && std::isspace(static_cast<unsigned char>(in[j]))) ++j;
+      if (j < in.size() && in[j] == '=') {
+        ++j;
+        while (j < in.size() && std::isspace(static_cast<unsigned char>(in[j]))) ++j;
+        if (j < in.size() && (in[j] == '"' || in[j] == '\'')) {
+          char q = in[j++];
+          size_t end = in.find(q, j);
+          if (end == std::string_view::npos) end = in.size();
+          value = std::string(in.substr(j, end - j));
+          j = end + 1;
+        } else {
+          size_t v = j;
+          while (j < in.size() && !std::isspace(static_cast<unsigned char>(in[j])) && in[j] != '>') ++j;
+          value = std::string(in.substr(v, j - v));
+        }
+      }
+      if (!attr.empty()) attrs.emplace_back(attr, value);
+      if (a == j && j < in.size() && in[j] != '>') ++j;  // a stray character: step over it
+    }
+    i = j < in.size() ? j + 1 : in.size();
+    if (!skipping.empty()) {
+      if (closing && name == skipping) skipping.clear();
+      continue;
+    }
+    if (kDropWithContent.count(name)) {
+      if (!closing) skipping = name;
+      continue;
+    }
+    if (!kKeep.count(name)) continue;  // the tag goes, its text stays
+    if (closing) {
+      if (!kVoid.count(name)) out += "</" + name + ">";
+      continue;
+    }
+    std::string tag = "<" + name;
+    for (const auto& [attr, raw] : attrs) {
+      std::string value = DecodeEntities(raw);
+      bool keep = (name == "a" && attr == "href" && SafeUrl(value, false)) ||
+                  (name == "img" && attr == "src" && SafeUrl(value, true)) || (name == "img" && attr == "alt") ||
+                  ((name == "td" || name == "th") && (attr == "colspan" || attr == "rowspan") &&
+                   !value.empty() && value.size() < 4 && value.find_first_not_of("0123456789") == std::string::npos);
+      if (keep) tag += " " + attr + "=\"" + Esc(value) + "\"";
+    }
+    if (name == "a") tag += " rel=\"noopener noreferrer nofollow\"";
+    out += tag + ">";
+  }
   return out;
 }
 

@@ -13,6 +13,13 @@ namespace json = boost::json;
 
 // Escapes & < > " ' for text and attribute values.
 std::string Esc(std::string_view s);
+// Article HTML made safe to show: only formatting tags are kept (paragraphs, headings, lists,
+// emphasis, links, code, quotes, tables, images from http(s) or data:image), every attribute but
+// a link's href, an image's src/alt and a cell's colspan/rowspan is dropped, URLs other than
+// http(s), mailto and relative ones are dropped, and script, style and similar elements go with
+// their content. Links get rel="noopener noreferrer nofollow".
+std::string SanitizeHtml(std::string_view html);
+
 // A JSON value as the text a person reads: strings as they are, null as "", numbers, true/false.
 std::string Text(const json::value* v);
 std::string Text(const json::object& o, std::string_view key);

@@ -58,6 +58,32 @@ TEST(Html, ApiDetailsAreFiledUnderTheFieldTheyName) {
                          "default_layouts.contacts can't be blank; name is too long (at most 255 characters); something else entirely");
 }
 
+TEST(Html, SanitizingKeepsFormattingAndDropsEverythingThatRuns) {
+  EXPECT_EQ(SanitizeHtml("<h2>VPN</h2><p>Use <strong>FortiClient</strong> &amp; <em>MFA</em>.</p><ul><li>one</li></ul>"),
+            "<h2>VPN</h2><p>Use <strong>FortiClient</strong> &amp; <em>MFA</em>.</p><ul><li>one</li></ul>");
+  EXPECT_EQ(SanitizeHtml("<p onclick=\"alert(1)\" style=\"color:red\" class=x>hi</p>"), "<p>hi</p>");
+  EXPECT_EQ(SanitizeHtml("a<script>alert(1)</script>b<style>p{}</style>c"), "abc");
+  EXPECT_EQ(SanitizeHtml("<SCRIPT src=x></SCRIPT>ok"), "ok");
+  EXPECT_EQ(SanitizeHtml("<a href=\"https://example.com/x?a=1&b=2\">x</a>"),
+            "<a href=\"https://example.com/x?a=1&amp;b=2\" rel=\"noopener noreferrer nofollow\">x</a>");
+  for (const char* evil : {"<a href=\"javascript:alert(1)\">x</a>", "<a href=\"JaVaScRiPt:alert(1)\">x</a>",
+                           "<a href=\"java\tscript:alert(1)\">x</a>", "<a href=\"&#106;avascript:alert(1)\">x</a>",
+                           "<a href=\"&#x6A;avascript&colon;alert(1)\">x</a>", "<a href=\"data:text/html,<script>\">x</a>",
+                           "<a href=vbscript:msgbox>x</a>"})
+    EXPECT_EQ(SanitizeHtml(evil), "<a rel=\"noopener noreferrer nofollow\">x</a>") << evil;
+  EXPECT_EQ(SanitizeHtml("<img src=\"https://x/y.png\" alt=\"diagram\" onerror=\"alert(1)\">"),
+            "<img src=\"https://x/y.png\" alt=\"diagram\">");
+  EXPECT_EQ(SanitizeHtml("<img src=\"data:image/svg+xml;base64,PHN2Zz4=\">"), "<img>");
+  EXPECT_EQ(SanitizeHtml("<img src=\"x\">"), "<img>");
+  EXPECT_EQ(SanitizeHtml("<iframe src=\"https://evil\"></iframe><svg><script>x</script></svg>after"), "after");
+  EXPECT_EQ(SanitizeHtml("<!-- <script>x</script> -->text"), "text");
+  EXPECT_EQ(SanitizeHtml("1 < 2 and 3 > 2"), "1 &lt; 2 and 3 &gt; 2");
+  EXPECT_EQ(SanitizeHtml("<p title='a\"><script>alert(1)</script>'>t</p>"), "<p>t</p>");
+  EXPECT_EQ(SanitizeHtml("<unknown>kept text</unknown>"), "kept text");
+  EXPECT_EQ(SanitizeHtml("<td colspan=2 rowspan=\"x\">c</td>"), "<td colspan=\"2\">c</td>");
+  EXPECT_EQ(SanitizeHtml("<p>unclosed <a href=\"/companies/1\">rel"), "<p>unclosed <a href=\"/companies/1\" rel=\"noopener noreferrer nofollow\">rel");
+}
+
 TEST(Html, TheStaticFilesAreBuiltIn) {
   for (const char* name : {"htmx.min.js", "pico.min.css", "app.css", "app.js"}) {
     auto f = FindStatic(name);

@@ -93,6 +93,7 @@ void AddIntegrationPages(PageRoutes& r);    // Admin > Integrations (integration
 void AddLayoutPages(PageRoutes& r);         // Admin > Asset layouts (layouts.cpp)
 void AddRulePages(PageRoutes& r);           // sort rules and connected fields (rules.cpp)
 void AddAdminPages(PageRoutes& r);          // users, API keys, the activity log (admin.cpp)
+void AddDocumentPages(PageRoutes& r);       // passwords, articles, folders (documents.cpp)
 
 // The static files built into the binary (assets.cpp): nullopt for an unknown name.
 struct StaticFile {

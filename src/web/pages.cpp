@@ -102,7 +102,9 @@ http::Response CompanyPage(Ctx& ctx) {
   auto layouts = ctx.Call("GET", "/api/v1/asset_layouts?page_size=1000");
 
   std::string h = "<nav aria-label=\"breadcrumb\"><ul><li><a href=\"/companies\">Companies</a></li><li>" +
-                  Esc(Text(c, "name")) + "</li></ul></nav>";
+                  Esc(Text(c, "name")) + "</li></ul></nav><nav class=\"tabs\" aria-label=\"Company\"><ul><li><a href=\"/companies/" + id +
+                  "\" aria-current=\"page\">Overview</a></li><li><a href=\"/companies/" + id + "/passwords\">Passwords</a></li><li><a href=\"/companies/" +
+                  id + "/articles\">Articles</a></li></ul></nav>";
   h += "<hgroup><h1>" + Esc(Text(c, "name")) + (Bool(c, "archived") ? " " + Badge("archived") : "") + "</h1><p>" +
        Esc(Text(c, "company_type")) + "</p></hgroup>";
   h += "<div class=\"grid\"><section><h2>Details</h2><dl class=\"details\">";

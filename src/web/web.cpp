@@ -303,6 +303,7 @@ struct Web::Impl {
     AddLayoutPages(r);
     AddRulePages(r);
     AddAdminPages(r);
+    AddDocumentPages(r);
     for (auto& route : r) {
       auto segs = Segments(route.pattern);
       routes.push_back({std::move(route), std::move(segs)});
@@ -520,7 +521,8 @@ struct Web::Impl {
     }
     auto segs = Segments(p);
     bool ui_path = p == "/" || p == "/logout" || p == "/search" ||
-                   (!segs.empty() && (segs[0] == "companies" || segs[0] == "assets" || segs[0] == "admin"));
+                   (!segs.empty() && (segs[0] == "companies" || segs[0] == "assets" || segs[0] == "admin" || segs[0] == "articles" ||
+                                     segs[0] == "passwords" || segs[0] == "folders"));
     if (!ui_path) return std::nullopt;
     const bool htmx = req.Header("HX-Request").has_value();
     auto session = FindSession(req);

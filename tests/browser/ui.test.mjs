@@ -325,6 +325,67 @@ describe("the Syncro workflow from an empty install", () => {
   });
 });
 
+describe("documentation", () => {
+  test("passwords are revealed on request and each reveal is logged; articles are written with the editor and shown safe", async () => {
+    const company = (await stack.api("POST", "/api/v1/companies", { company: { name: "Docs & Co" } })).company;
+    const page = await watchedPage(browser);
+    await signIn(page, stack);
+    await page.goto(`${stack.url}/companies/${company.id}`);
+    await page.click("nav.tabs >> text=Passwords");
+    assert.match(await page.textContent(".empty"), /No passwords for Docs & Co/);
+    await page.click("text=New password");
+    await page.fill("#f-password", "Correct-Horse-9");
+    await page.click("button:has-text('Save password')");
+    assert.match(await page.textContent("#f-name-error"), /^Can't be blank/);
+    await page.fill("#f-name", "Firewall admin");
+    await page.fill("#f-username", "root");
+    await page.fill("#f-password", "Correct-Horse-9");
+    await Promise.all([page.waitForURL(/\/passwords$/), page.click("button:has-text('Save password')")]);
+    assert.doesNotMatch(await page.content(), /Correct-Horse-9/, "the value is not in the page until asked for");
+    await page.click("#passwords button:has-text('Reveal')");
+    await page.waitForSelector("#passwords code.secret");
+    assert.equal(await page.textContent("#passwords code.secret"), "Correct-Horse-9");
+    await screenshot(page, "passwords");
+    const log = await stack.api("GET", "/api/v1/activity_logs?record_type=AssetPassword&action_message=viewed%20password");
+    assert.ok(log.some((l) => l.record_name === "Firewall admin" && l.user_email === stack.email && l.app_type === "web"), JSON.stringify(log));
+
+    // An article: a folder, then the editor's formatting.
+    await page.click("nav.tabs >> text=Articles");
+    await page.click("text=New folder");
+    await page.fill("#f-name", "Network");
+    await Promise.all([page.waitForURL(/\/articles$/), page.click("button:has-text('Create folder')")]);
+    await page.click("text=New article");
+    await page.fill("#f-name", "VPN access");
+    await page.selectOption("#f-folder_id", { label: "Network" });
+    await page.click(".editor");
+    await page.keyboard.type("Connect with ");
+    await page.click(".editor-toolbar >> text=Bold");
+    await page.keyboard.type("FortiClient");
+    await page.click(".editor-toolbar >> text=Bold");
+    await page.keyboard.type(" first.");
+    await screenshot(page, "article-editor");
+    await Promise.all([page.waitForURL(/\/articles\/\d+$/), page.click("button:has-text('Save article')")]);
+    assert.equal(await page.textContent("#article-body b, #article-body strong"), "FortiClient");
+    assert.match(await page.textContent("#article-body"), /Connect\swith\sFortiClient\sfirst\./);  // \\s: the editor may type non-breaking spaces
+    await screenshot(page, "article");
+    await page.goto(`${stack.url}/companies/${company.id}/articles`);
+    assert.match(await page.textContent("main"), /Network[\s\S]*VPN access/);
+
+    // Content written through the API is shown without anything that could run.
+    const evil = (await stack.api("POST", "/api/v1/articles", { article: { name: "Imported", company_id: company.id,
+      content: '<p>Hello</p><script>window.pwned = 1</script><img src="x" onerror="window.pwned = 2"><a href="javascript:window.pwned=3">click</a>' } })).article;
+    await page.goto(`${stack.url}/articles/${evil.id}`);
+    assert.equal(await page.textContent("#article-body p"), "Hello");
+    assert.equal(await page.locator("#article-body script").count(), 0);
+    assert.equal(await page.getAttribute("#article-body img", "onerror"), null);
+    assert.equal(await page.getAttribute("#article-body a", "href"), null);
+    await page.click("#article-body a");
+    assert.equal(await page.evaluate(() => window.pwned), undefined);
+    assert.deepEqual(page.problems(), []);
+    await page.context().close();
+  });
+});
+
 describe("admin", () => {
   test("users, API keys shown once, and the activity log with filters", async () => {
     const page = await watchedPage(browser);

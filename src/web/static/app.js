@@ -27,7 +27,51 @@
     window.addEventListener("beforeunload", function () { source.close(); });
   }
 
+  // <textarea data-rich-text>: a formatting toolbar over an editable area; the HTML goes back
+  // into the textarea when the form is sent (the server sanitizes it again either way).
+  var TOOLS = [
+    ["Bold", "bold", null], ["Italic", "italic", null], ["Heading", "formatBlock", "h2"], ["Subheading", "formatBlock", "h3"],
+    ["Paragraph", "formatBlock", "p"], ["Bulleted list", "insertUnorderedList", null], ["Numbered list", "insertOrderedList", null],
+    ["Quote", "formatBlock", "blockquote"], ["Code", "formatBlock", "pre"], ["Link", "createLink", "?"], ["Clear formatting", "removeFormat", null]
+  ];
+  function richText(area) {
+    var bar = document.createElement("div");
+    bar.className = "editor-toolbar";
+    bar.setAttribute("role", "toolbar");
+    bar.setAttribute("aria-label", "Formatting");
+    var editor = document.createElement("div");
+    editor.className = "editor";
+    editor.contentEditable = "true";
+    editor.setAttribute("role", "textbox");
+    editor.setAttribute("aria-multiline", "true");
+    editor.setAttribute("aria-label", "Content");
+    editor.innerHTML = area.value;
+    TOOLS.forEach(function (t) {
+      var b = document.createElement("button");
+      b.type = "button";
+      b.className = "secondary outline";
+      b.textContent = t[0];
+      b.addEventListener("click", function () {
+        editor.focus();
+        var value = t[2];
+        if (value === "?") {
+          value = window.prompt("Link address (https://...)", "https://");
+          if (!value) return;
+        }
+        document.execCommand(t[1], false, value);
+      });
+      bar.appendChild(b);
+    });
+    area.hidden = true;
+    area.parentNode.insertBefore(bar, area);
+    area.parentNode.insertBefore(editor, area);
+    var label = document.querySelector("label[for='" + area.id + "']");
+    if (label) label.addEventListener("click", function () { editor.focus(); });
+    area.form.addEventListener("submit", function () { area.value = editor.innerHTML; });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-sse]").forEach(follow);
+    document.querySelectorAll("textarea[data-rich-text]").forEach(richText);
   });
 })();

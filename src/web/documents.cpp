@@ -1,0 +1,270 @@
+// A company's passwords (revealed on request, each reveal in the activity log), articles (read
+// sanitized, written in a small rich-text editor) and folders.
+#include <map>
+
+#include "core/text.h"
+#include "web/internal.h"
+
+namespace cairn::web {
+namespace {
+
+std::string Err(const std::map<std::string, std::string>& e, const std::string& k) {
+  auto it = e.find(k);
+  return it == e.end() ? "" : it->second;
+}
+
+// The tabs of a company's pages.
+std::string CompanyTabs(const std::string& id, const std::string& name, const std::string& current) {
+  auto tab = [&](const std::string& href, const std::string& label, const std::string& key) {
+    return "<li><a href=\"" + href + "\"" + (current == key ? " aria-current=\"page\"" : "") + ">" + label + "</a></li>";
+  };
+  return "<nav aria-label=\"breadcrumb\"><ul><li><a href=\"/companies\">Companies</a></li><li><a href=\"/companies/" + Esc(id) + "\">" +
+         Esc(name) + "</a></li></ul></nav><nav class=\"tabs\" aria-label=\"Company\"><ul>" +
+         tab("/companies/" + id, "Overview", "overview") + tab("/companies/" + id + "/passwords", "Passwords", "passwords") +
+         tab("/companies/" + id + "/articles", "Articles", "articles") + "</ul></nav>";
+}
+
+// ---- passwords ----
+
+http::Response Passwords(Ctx& ctx) {
+  std::string id = std::to_string(ctx.PathId());
+  auto c = ctx.Call("GET", "/api/v1/companies/" + id);
+  if (!c.ok()) return ErrorPage(ctx, c, "/companies");
+  std::string name = Text(c.Object("company"), "name");
+  auto a = ctx.Call("GET", "/api/v1/asset_passwords?company_id=" + id + "&page_size=1000");
+  std::string h = CompanyTabs(id, name, "passwords") + "<h1>Passwords</h1>";
+  if (ctx.Editor()) h += "<p><a role=\"button\" href=\"/companies/" + id + "/passwords/new\">New password</a></p>";
+  if (!a.ok()) return Page(ctx, "Passwords", "companies", h + "<p class=\"form-error\" role=\"alert\">" + Esc(a.Message()) + "</p>", a.status);
+  const auto& rows = a.Array("asset_passwords");
+  if (rows.empty()) return Page(ctx, "Passwords: " + name, "companies", h + Empty("No passwords for " + name + " yet.", "Add the first one: it is stored encrypted."));
+  h += "<div class=\"table-wrap\"><table class=\"striped\" id=\"passwords\"><thead><tr><th scope=\"col\">Name</th><th scope=\"col\">Username</th>"
+       "<th scope=\"col\">Password</th><th scope=\"col\">URL</th></tr></thead><tbody>";
+  for (const auto& v : rows) {
+    const auto& p = v.get_object();
+    std::string pid = Text(p, "id");
+    // The value is not in the page: it is fetched (and logged) when asked for.
+    h += "<tr><td>" + Esc(Text(p, "name")) + "</td><td>" + Esc(Text(p, "username")) + "</td><td id=\"secret-" + pid +
+         "\"><button type=\"button\" class=\"secondary outline reveal\" hx-post=\"/passwords/" + pid + "/reveal\" hx-target=\"#secret-" + pid +
+         "\" hx-swap=\"innerHTML\">Reveal</button></td><td>" + Esc(Text(p, "url")) + "</td></tr>";
+  }
+  h += "</tbody></table></div><p class=\"muted\">Every reveal is recorded in the activity log.</p>";
+  return Page(ctx, "Passwords: " + name, "companies", h);
+}
+
+http::Response Reveal(Ctx& ctx) {
+  int64_t pid = ctx.PathId();
+  auto a = ctx.Call("GET", "/api/v1/asset_passwords/" + std::to_string(pid));
+  if (!a.ok()) return Fragment("<span class=\"field-error\">" + Esc(a.Message()) + "</span>", a.status);
+  const auto& p = a.Object("asset_password");
+  ActivityLog l;
+  l.user_id = ctx.user.id;
+  l.user_email = ctx.user.email;
+  l.user_name = std::string(Trim(ctx.user.first_name + " " + ctx.user.last_name));
+  l.action = "viewed password";
+  l.record_type = "AssetPassword";
+  l.record_id = pid;
+  l.record_name = Text(p, "name");
+  l.company_id = Int(p, "company_id");
+  l.company_name = Text(p, "company_name");
+  l.ip_address = ctx.req.remote_ip;
+  if (auto ua = ctx.req.Header("User-Agent")) l.agent_string = std::string(*ua).substr(0, 500);
+  l.app_type = "web";
+  l.details = "{}";
+  auto st = ctx.store.Write([&](store::Tx& tx) { return tx.Repo<ActivityLog>().Insert(l).status(); });
+  if (!st.ok()) return Fragment("<span class=\"field-error\">Not shown: the reveal could not be logged.</span>", 503);
+  return Fragment("<code class=\"secret\">" + Esc(Text(p, "password")) + "</code>");
+}
+
+http::Response PasswordForm(Ctx& ctx, const std::string& id, const std::map<std::string, std::string>& errors, int status) {
+  std::string h = "<nav aria-label=\"breadcrumb\"><ul><li><a href=\"/companies/" + Esc(id) + "/passwords\">Passwords</a></li><li>New password</li></ul></nav><h1>New password</h1>";
+  if (!errors.empty()) h += "<p class=\"form-error\" role=\"alert\" id=\"form-errors\">The password was not saved: fix the fields marked below. " + Esc(Err(errors, "")) + "</p>";
+  h += "<form method=\"post\" action=\"/companies/" + Esc(id) + "/passwords/new\" novalidate>" + CsrfField(ctx);
+  h += Input({.name = "name", .label = "Name", .value = ctx.F("name"), .hint = "What it opens, e.g. Firewall admin.", .error = Err(errors, "name"), .required = true});
+  h += Input({.name = "username", .label = "Username", .value = ctx.F("username"), .error = Err(errors, "username"), .autocomplete = "off"});
+  h += Input({.name = "password", .label = "Password", .type = "password", .hint = "Stored encrypted.", .error = Err(errors, "password"),
+              .required = true, .autocomplete = "new-password"});
+  h += Input({.name = "url", .label = "URL", .value = ctx.F("url"), .error = Err(errors, "url")});
+  h += "<label for=\"f-description\">Notes</label><textarea id=\"f-description\" name=\"description\" rows=\"3\">" + Esc(ctx.F("description")) + "</textarea>";
+  h += "<button type=\"submit\">Save password</button> <a class=\"secondary\" href=\"/companies/" + Esc(id) + "/passwords\">Cancel</a></form>";
+  return Page(ctx, "New password", "companies", h, status);
+}
+
+http::Response NewPassword(Ctx& ctx) { return PasswordForm(ctx, std::to_string(ctx.PathId()), {}, 200); }
+
+http::Response CreatePassword(Ctx& ctx) {
+  std::string id = std::to_string(ctx.PathId());
+  json::object body{{"company_id", ctx.PathId()}, {"name", ctx.F("name")}, {"username", ctx.F("username")},
+                    {"password", ctx.F("password")}, {"url", ctx.F("url")}, {"description", ctx.F("description")}};
+  auto a = ctx.Call("POST", "/api/v1/asset_passwords", json::object{{"asset_password", body}});
+  if (!a.ok()) return PasswordForm(ctx, id, a.FieldErrors({"name", "username", "password", "url", "description", "company_id"}), a.status);
+  return Redirect("/companies/" + id + "/passwords", "Password \"" + ctx.F("name") + "\" saved.");
+}
+
+// ---- articles and folders ----
+
+std::map<std::string, std::string> FolderNames(const Ctx& ctx, const std::string& company) {
+  auto f = ctx.Call("GET", "/api/v1/folders?page_size=1000" + (company.empty() ? std::string() : "&company_id=" + company));
+  std::map<std::string, std::string> out;
+  for (const auto& v : f.Array("folders"))
+    if (v.is_object()) out[Text(v.get_object(), "id")] = Text(v.get_object(), "name");
+  return out;
+}
+
+std::string ArticleTable(const json::array& rows, const std::map<std::string, std::string>& folders) {
+  std::map<std::string, std::vector<const json::object*>> by_folder;
+  for (const auto& v : rows)
+    if (v.is_object()) {
+      std::string f = Text(v.get_object(), "folder_id");
+      by_folder[f.empty() || !folders.count(f) ? "" : folders.at(f)].push_back(&v.get_object());
+    }
+  std::string h;
+  for (const auto& [folder, list] : by_folder) {
+    h += "<details open class=\"layout-group\"><summary><strong>" + Esc(folder.empty() ? "Not in a folder" : folder) +
+         "</strong> <span class=\"muted\">(" + std::to_string(list.size()) + ")</span></summary><ul class=\"results\">";
+    for (const auto* a : list)
+      h += "<li><a href=\"/articles/" + Text(*a, "id") + "\">" + Esc(Text(*a, "name")) + "</a>" + (Bool(*a, "draft") ? " " + Badge("draft") : "") +
+           " <small class=\"muted\">" + Esc(When(Text(*a, "updated_at"))) + "</small></li>";
+    h += "</ul></details>";
+  }
+  return h;
+}
+
+http::Response CompanyArticles(Ctx& ctx) {
+  std::string id = std::to_string(ctx.PathId());
+  auto c = ctx.Call("GET", "/api/v1/companies/" + id);
+  if (!c.ok()) return ErrorPage(ctx, c, "/companies");
+  std::string name = Text(c.Object("company"), "name");
+  auto a = ctx.Call("GET", "/api/v1/articles?page_size=1000&company_id=" + id);
+  std::string h = CompanyTabs(id, name, "articles") + "<h1>Articles</h1><p><a role=\"button\" href=\"/articles/new?company_id=" + id +
+                  "\">New article</a> <a href=\"/folders/new?company_id=" + id + "\" class=\"secondary\">New folder</a></p>";
+  if (a.Array("articles").empty()) h += Empty("No articles for " + name + " yet.", "Write the first: how to reach their VPN, who to call, what to check.");
+  else h += ArticleTable(a.Array("articles"), FolderNames(ctx, id));
+  return Page(ctx, "Articles: " + name, "companies", h);
+}
+
+http::Response ArticlePage(Ctx& ctx) {
+  std::string id = std::to_string(ctx.PathId());
+  auto a = ctx.Call("GET", "/api/v1/articles/" + id);
+  if (!a.ok()) return ErrorPage(ctx, a, "/companies");
+  const auto& art = a.Object("article");
+  std::string company = Text(art, "company_id");
+  std::string h = "<nav aria-label=\"breadcrumb\"><ul>" +
+                  (company.empty() ? std::string("<li>Knowledge base</li>")
+                                   : "<li><a href=\"/companies/" + Esc(company) + "/articles\">" + Esc(Text(art, "company_name").empty() ? "Company" : Text(art, "company_name")) + "</a></li>") +
+                  "<li>" + Esc(Text(art, "name")) + "</li></ul></nav>";
+  h += "<article class=\"doc\"><header><h1>" + Esc(Text(art, "name")) + (Bool(art, "draft") ? " " + Badge("draft") : "") +
+       "</h1><small class=\"muted\">Updated " + Esc(When(Text(art, "updated_at"))) + "</small>";
+  if (ctx.role != Role::kSpectator) h += " <a href=\"/articles/" + id + "/edit\">Edit</a>";
+  h += "</header><div class=\"article-body\" id=\"article-body\">" + SanitizeHtml(Text(art, "content")) + "</div></article>";
+  return Page(ctx, Text(art, "name"), "companies", h);
+}
+
+http::Response ArticleForm(Ctx& ctx, const json::object& art, const std::string& action, const std::string& company,
+                           const std::map<std::string, std::string>& errors, int status) {
+  bool editing = !Text(art, "id").empty();
+  std::string title = editing ? "Edit " + Text(art, "name") : std::string("New article");
+  std::vector<std::pair<std::string, std::string>> folders = {{"", "No folder"}};
+  for (const auto& [fid, fname] : FolderNames(ctx, company)) folders.emplace_back(fid, fname);
+  std::string h = "<h1>" + Esc(title) + "</h1>";
+  if (!errors.empty()) h += "<p class=\"form-error\" role=\"alert\" id=\"form-errors\">The article was not saved: fix the fields marked below. " + Esc(Err(errors, "")) + "</p>";
+  h += "<form method=\"post\" action=\"" + Esc(action) + "\" novalidate class=\"article-form\">" + CsrfField(ctx);
+  h += Input({.name = "name", .label = "Title", .value = Text(art, "name"), .error = Err(errors, "name"), .required = true});
+  h += Select({.name = "folder_id", .label = "Folder", .value = Text(art, "folder_id"), .error = Err(errors, "folder_id")}, folders);
+  // The editor: app.js turns the textarea into a formatting toolbar and an editable area and
+  // writes the HTML back into the textarea on submit; without script the textarea takes HTML.
+  h += "<label for=\"f-content\">Content</label><textarea id=\"f-content\" name=\"content\" rows=\"14\" data-rich-text>" +
+       Esc(SanitizeHtml(Text(art, "content"))) + "</textarea>";
+  if (auto e = Err(errors, "content"); !e.empty()) h += "<small class=\"field-error\">" + Esc(e) + "</small>";
+  h += Checkbox("draft", "Draft: not finished yet", Bool(art, "draft"));
+  h += "<button type=\"submit\">Save article</button></form>";
+  return Page(ctx, title, "companies", h, status);
+}
+
+json::object ArticleBody(const Ctx& ctx, const std::string& company) {
+  json::object o{{"name", ctx.F("name")}, {"content", SanitizeHtml(ctx.F("content"))}, {"draft", ctx.F("draft") == "true"}};
+  o["folder_id"] = ctx.F("folder_id").empty() ? json::value(nullptr) : json::value(std::atoll(ctx.F("folder_id").c_str()));
+  if (!company.empty()) o["company_id"] = std::atoll(company.c_str());
+  return o;
+}
+
+http::Response NewArticle(Ctx& ctx) {
+  std::string company = ctx.Q("company_id");
+  return ArticleForm(ctx, json::object{}, "/articles/new" + (company.empty() ? std::string() : "?company_id=" + Url(company)), company, {}, 200);
+}
+
+http::Response CreateArticle(Ctx& ctx) {
+  std::string company = ctx.Q("company_id");
+  auto body = ArticleBody(ctx, company);
+  auto a = ctx.Call("POST", "/api/v1/articles", json::object{{"article", body}});
+  if (!a.ok())
+    return ArticleForm(ctx, body, "/articles/new" + (company.empty() ? std::string() : "?company_id=" + Url(company)), company,
+                       a.FieldErrors({"name", "content", "folder_id", "company_id"}), a.status);
+  return Redirect("/articles/" + Text(a.Object("article"), "id"), "Article saved.");
+}
+
+http::Response EditArticle(Ctx& ctx) {
+  std::string id = std::to_string(ctx.PathId());
+  auto a = ctx.Call("GET", "/api/v1/articles/" + id);
+  if (!a.ok()) return ErrorPage(ctx, a, "/companies");
+  return ArticleForm(ctx, a.Object("article"), "/articles/" + id + "/edit", Text(a.Object("article"), "company_id"), {}, 200);
+}
+
+http::Response UpdateArticle(Ctx& ctx) {
+  std::string id = std::to_string(ctx.PathId());
+  auto cur = ctx.Call("GET", "/api/v1/articles/" + id);
+  if (!cur.ok()) return ErrorPage(ctx, cur, "/companies");
+  auto body = ArticleBody(ctx, "");
+  auto a = ctx.Call("PUT", "/api/v1/articles/" + id, json::object{{"article", body}});
+  if (!a.ok()) {
+    body["id"] = ctx.PathId();
+    return ArticleForm(ctx, body, "/articles/" + id + "/edit", Text(cur.Object("article"), "company_id"),
+                       a.FieldErrors({"name", "content", "folder_id"}), a.status);
+  }
+  return Redirect("/articles/" + id, "Article saved.");
+}
+
+http::Response NewFolder(Ctx& ctx) {
+  std::string company = ctx.Q("company_id");
+  std::string h = "<h1>New folder</h1><form method=\"post\" action=\"/folders/new" +
+                  (company.empty() ? std::string() : "?company_id=" + Esc(Url(company))) + "\" novalidate>" + CsrfField(ctx) +
+                  Input({.name = "name", .label = "Name", .value = ctx.F("name"), .required = true}) +
+                  "<button type=\"submit\">Create folder</button></form>";
+  return Page(ctx, "New folder", "companies", h);
+}
+
+http::Response CreateFolder(Ctx& ctx) {
+  std::string company = ctx.Q("company_id");
+  json::object body{{"name", ctx.F("name")}};
+  if (!company.empty()) body["company_id"] = std::atoll(company.c_str());
+  auto a = ctx.Call("POST", "/api/v1/folders", json::object{{"folder", body}});
+  std::string back = company.empty() ? "/companies" : "/companies/" + company + "/articles";
+  if (!a.ok()) {
+    auto e = a.FieldErrors({"name", "company_id", "parent_folder_id"});
+    std::string h = "<h1>New folder</h1><p class=\"form-error\" role=\"alert\" id=\"form-errors\">The folder was not saved. " + Esc(Err(e, "")) +
+                    "</p><form method=\"post\" action=\"/folders/new" + (company.empty() ? std::string() : "?company_id=" + Esc(Url(company))) +
+                    "\" novalidate>" + CsrfField(ctx) +
+                    Input({.name = "name", .label = "Name", .value = ctx.F("name"), .error = Err(e, "name"), .required = true}) +
+                    "<button type=\"submit\">Create folder</button></form>";
+    return Page(ctx, "New folder", "companies", h, a.status);
+  }
+  return Redirect(back, "Folder \"" + ctx.F("name") + "\" created.");
+}
+
+}  // namespace
+
+void AddDocumentPages(PageRoutes& r) {
+  r.push_back({"GET", "/companies/{id}/passwords", Passwords});
+  r.push_back({"GET", "/companies/{id}/passwords/new", NewPassword});
+  r.push_back({"POST", "/companies/{id}/passwords/new", CreatePassword});
+  r.push_back({"POST", "/passwords/{id}/reveal", Reveal});
+  r.push_back({"GET", "/companies/{id}/articles", CompanyArticles});
+  r.push_back({"GET", "/articles/new", NewArticle});
+  r.push_back({"POST", "/articles/new", CreateArticle});
+  r.push_back({"GET", "/articles/{id}", ArticlePage});
+  r.push_back({"GET", "/articles/{id}/edit", EditArticle});
+  r.push_back({"POST", "/articles/{id}/edit", UpdateArticle});
+  r.push_back({"GET", "/folders/new", NewFolder});
+  r.push_back({"POST", "/folders/new", CreateFolder});
+}
+
+}  // namespace cairn::web

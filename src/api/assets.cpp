@@ -216,18 +216,18 @@ struct RenderCache {
   std::map<int64_t, std::string> cards;  // asset id -> its integration cards, a JSON array
 
   // The integration cards of `assets` (Hudu's integrator card shape), in two queries.
-  Status LoadCards(store::Tx& tx, const std::vector<Asset>& assets) {
+  Status LoadCards(store::Tx& tx, const Cipher* cipher, const std::vector<Asset>& assets) {
     std::vector<Value> ids;
     for (const auto& a : assets)
       if (!cards.count(a.id)) ids.emplace_back(a.id);
-    auto found = IntegrationCards(tx, "Asset", ids, false);
+    auto found = IntegrationCards(tx, cipher, "Asset", ids, false);
     if (!found.ok()) return found.status();
     for (auto& [asset, arr] : *found) cards[asset] = std::move(arr);
     return Status::Ok();
   }
 
   Status Load(store::Tx& tx, const Ctx& ctx, const std::vector<Asset>& assets) {
-    CAIRN_RETURN_IF_ERROR(LoadCards(tx, assets));
+    CAIRN_RETURN_IF_ERROR(LoadCards(tx, &ctx.cipher, assets));
     std::vector<Value> company_ids, layout_ids;
     // Read the versions before the tables, so that what is cached is never older than its tag.
     uint64_t version = ctx.layouts ? ctx.store.TableVersion("asset_layouts") +

@@ -2,6 +2,7 @@
 // on its asset or company, found by the vendor's id; jumps from a vendor's id to the record; a
 // card re-sync; and the /links/<vendor>/org/<vendor company id> redirect vendors link to.
 #include "api/context.h"
+#include "api/integrations.h"
 #include "connectors/catalog.h"
 #include "sync/engine.h"
 
@@ -68,7 +69,7 @@ Result<json::array> FindCards(store::Tx& tx, const Ctx& ctx, const Lookup& l, st
       if (link.record_id && link.record_type == "Asset")
         if (auto a = tx.Repo<Asset>().Get(*link.record_id); a.ok()) company = a->company_id;
       if (!company || !ctx.caller.SeesCompany(company)) continue;
-      out.push_back(RenderCard(i, link));
+      out.push_back(RenderCard(i, link, CardLink(&ctx.cipher, i, link)));
       if (links) links->push_back(link);
     }
   }
@@ -162,7 +163,7 @@ http::Response Resync(Ctx& ctx) {
   auto out = ctx.store.Read([&](store::Tx& tx) -> Result<json::object> {
     auto i = tx.Repo<Integration>().Get(link->integration_id);
     if (!i.ok()) return i.status();
-    return RenderCard(*i, *link);
+    return RenderCard(*i, *link, CardLink(&ctx.cipher, *i, *link));
   });
   if (!out.ok()) return ErrorResponse(out.status());
   return JsonResponse(200, json::object{{"integrator_card", std::move(*out)}});
@@ -170,12 +171,24 @@ http::Response Resync(Ctx& ctx) {
 
 }  // namespace
 
-json::object RenderCard(const Integration& i, const SyncLink& l) {
+std::string CardLink(const Cipher* cipher, const Integration& i, const SyncLink& l) {
+  if (!cipher) return "";
+  json::object creds = CredentialsOf(*cipher, i);
+  return connectors::VendorRecordUrl(
+      i.slug,
+      [&](std::string_view k) {
+        const auto* v = creds.if_contains(k);
+        return v && v->is_string() ? std::string(v->as_string()) : std::string();
+      },
+      l.kind, l.sync_id);
+}
+
+json::object RenderCard(const Integration& i, const SyncLink& l, const std::string& link) {
   return json::object{{"id", l.id},
                       {"integrator_id", i.id},
                       {"integrator_name", i.slug},
                       {"integration_name", i.name},
-                      {"link", ""},
+                      {"link", link},
                       {"primary_field", l.name},
                       {"data", ParseJson(l.card)},
                       {"sync_type", l.kind},
@@ -188,7 +201,7 @@ json::object RenderCard(const Integration& i, const SyncLink& l) {
 }
 
 
-Result<std::map<int64_t, std::string>> IntegrationCards(store::Tx& tx, const std::string& record_type,
+Result<std::map<int64_t, std::string>> IntegrationCards(store::Tx& tx, const Cipher* cipher, const std::string& record_type,
                                                         const std::vector<Value>& ids, bool active_only) {
   std::map<int64_t, std::string> out;
   if (ids.empty()) return out;
@@ -202,11 +215,26 @@ Result<std::map<int64_t, std::string>> IntegrationCards(store::Tx& tx, const std
   if (!integrations.ok()) return integrations.status();
   std::map<int64_t, const Integration*> by_id;
   for (const auto& i : *integrations) by_id[i.id] = &i;
+  // Each integration's credentials are opened once for the links of all its cards.
+  std::map<int64_t, json::object> creds;
+  if (cipher)
+    for (const auto& i : *integrations) creds[i.id] = CredentialsOf(*cipher, i);
   std::map<int64_t, json::array> arrays;
   for (const auto& l : *links) {
     auto i = by_id.find(l.integration_id);
     if (i == by_id.end() || !l.record_id || (active_only && (!l.active || l.gone))) continue;
-    arrays[*l.record_id].push_back(RenderCard(*i->second, l));
+    std::string link;
+    if (cipher) {
+      const auto& c = creds[l.integration_id];
+      link = connectors::VendorRecordUrl(
+          i->second->slug,
+          [&](std::string_view k) {
+            const auto* v = c.if_contains(k);
+            return v && v->is_string() ? std::string(v->as_string()) : std::string();
+          },
+          l.kind, l.sync_id);
+    }
+    arrays[*l.record_id].push_back(RenderCard(*i->second, l, link));
   }
   for (auto& [record, arr] : arrays) out[record] = json::serialize(arr);
   return out;

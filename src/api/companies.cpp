@@ -125,7 +125,7 @@ Result<std::string> RenderText(store::Tx& tx, const Ctx& ctx, const Company& c) 
   if (!integrations.ok()) return integrations.status();
   std::string out;
   JsonWriter w(out);
-  auto cards = IntegrationCards(tx, "Company", {Value(c.id)}, true);
+  auto cards = IntegrationCards(tx, &ctx.cipher, "Company", {Value(c.id)}, true);
   if (!cards.ok()) return cards.status();
   WriteCompany(w, BaseUrl(ctx), c, parent, (*integrations)[c.id], (*cards)[c.id]);
   return out;
@@ -189,7 +189,7 @@ http::Response List(Ctx& ctx) {
     for (const auto& c : *rows) ids.push_back(c.id);
     auto integrations = IntegrationsOf(tx, ids);
     if (!integrations.ok()) return integrations.status();
-    auto cards = IntegrationCards(tx, "Company", std::vector<Value>(ids.begin(), ids.end()), true);
+    auto cards = IntegrationCards(tx, &ctx.cipher, "Company", std::vector<Value>(ids.begin(), ids.end()), true);
     if (!cards.ok()) return cards.status();
     std::string body;
     body.reserve(rows->size() * 900 + 16);

@@ -176,11 +176,16 @@ void AddApiKeyRoutes(Routes& r);
 void AddSearchRoutes(Routes& r);
 
 // Hudu's integrator card shape, plus what Cairn knows besides (cards.cpp).
-json::object RenderCard(const Integration& i, const SyncLink& l);
+// `link`: the record's page in the vendor's app ("" when unknown; CardLink).
+json::object RenderCard(const Integration& i, const SyncLink& l, const std::string& link = "");
+// The record's page in the vendor's app, from the integration's stored host
+// (connectors::VendorRecordUrl); "" without a cipher or when the vendor has no such page.
+std::string CardLink(const Cipher* cipher, const Integration& i, const SyncLink& l);
 // The integration cards of the records `ids` of `record_type` ("Asset", "Company"), as a JSON
 // array per record id (records without cards are absent), in two queries. `active_only`: only
 // the vendor records still active there.
-Result<std::map<int64_t, std::string>> IntegrationCards(store::Tx& tx, const std::string& record_type,
+// `cipher` opens each integration's credentials once for the cards' vendor links (null: no links).
+Result<std::map<int64_t, std::string>> IntegrationCards(store::Tx& tx, const Cipher* cipher, const std::string& record_type,
                                                         const std::vector<Value>& ids, bool active_only);
 
 }  // namespace cairn::api

@@ -129,4 +129,47 @@ std::optional<std::string> CheckUrl(std::string_view value, std::string_view exa
   return std::nullopt;
 }
 
+std::string VendorRecordUrl(std::string_view slug, const std::function<std::string(std::string_view)>& credential,
+                            std::string_view kind, std::string_view id) {
+  if (id.empty()) return "";
+  // Ids are the vendor's own (numbers or GUIDs); anything that would change the URL's shape is refused.
+  for (char c : id)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') return "";
+  std::string sid(id);
+  if (slug == "cw_manage") {
+    std::string site = credential("site");
+    if (site.empty() || CheckHost(site, "")) return "";
+    std::string type = kind == "companies" ? "CompanyFV" : kind == "contacts" ? "ContactFV"
+                     : kind == "configurations" ? "ConfigFV" : kind == "agreements" ? "AgreementFV" : "";
+    if (type.empty()) return "";
+    return "https://" + site + "/v4_6_release/services/system_io/router/openrecord.rails?locale=en_US&recordType=" + type +
+           "&recid=" + sid;
+  }
+  if (slug == "halo") {
+    std::string base = credential("resource_server");
+    if (base.empty() || CheckUrl(base, "")) return "";
+    if (base.size() >= 4 && base.compare(base.size() - 4, 4, "/api") == 0) base.resize(base.size() - 4);
+    if (kind == "companies") return base + "/customers?clientid=" + sid;
+    if (kind == "users") return base + "/customers?userid=" + sid;
+    if (kind == "sites") return base + "/customers?siteid=" + sid;
+    if (kind == "assets") return base + "/assets?assetid=" + sid;
+    return "";
+  }
+  if (slug == "syncro") {
+    std::string domain = credential("domain");
+    if (domain.empty() || CheckHost(domain, "")) return "";
+    if (kind == "companies") return "https://" + domain + "/customers/" + sid;
+    if (kind == "contacts") return "https://" + domain + "/contacts/" + sid;
+    if (kind == "assets") return "https://" + domain + "/customer_assets/" + sid;
+    return "";
+  }
+  if (slug == "pulseway_rmm") {
+    std::string server = credential("server");
+    if (server.empty() || CheckHost(server, "")) return "";
+    if (kind == "systems") return "https://" + server + "/app/main/systems/" + sid;
+    return "";
+  }
+  return "";
+}
+
 }  // namespace cairn::connectors

@@ -6,6 +6,7 @@
 // Thread-safe: immutable.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -50,5 +51,17 @@ std::string VendorSlugs();
 std::optional<std::string> CheckHost(std::string_view value, std::string_view example);
 // The same for an https:// URL without a trailing slash.
 std::optional<std::string> CheckUrl(std::string_view value, std::string_view example);
+
+// The address of one record in the vendor's own web app, for the "open in <vendor>" link of a
+// card; "" when Cairn knows no page for that kind. `credential` reads the integration's stored
+// credential fields (the site, domain or server). The vendors do not document these addresses:
+// they are the forms their web apps are known to use, and may need updating.
+//   cw_manage     https://<site>/v4_6_release/services/system_io/router/openrecord.rails?recordType=
+//                 CompanyFV|ContactFV|ConfigFV|AgreementFV&recid=<id>
+//   halo          <resource_server without /api>/customers?clientid=|userid=|siteid=, /assets?assetid=
+//   syncro        https://<domain>/customers/<id>, /contacts/<id>, /customer_assets/<id>
+//   pulseway_rmm  https://<server>/app/main/systems/<id>
+std::string VendorRecordUrl(std::string_view slug, const std::function<std::string(std::string_view)>& credential,
+                            std::string_view kind, std::string_view id);
 
 }  // namespace cairn::connectors

@@ -94,6 +94,7 @@ void AddLayoutPages(PageRoutes& r);         // Admin > Asset layouts (layouts.cp
 void AddRulePages(PageRoutes& r);           // sort rules and connected fields (rules.cpp)
 void AddAdminPages(PageRoutes& r);          // users, API keys, the activity log (admin.cpp)
 void AddDocumentPages(PageRoutes& r);       // passwords, articles, folders (documents.cpp)
+void AddWebhookPages(PageRoutes& r);        // Admin > Webhooks and their deliveries (webhooks.cpp)
 
 // The static files built into the binary (assets.cpp): nullopt for an unknown name.
 struct StaticFile {

@@ -36,9 +36,17 @@ std::string CardsHtml(const Ctx& ctx, const json::array& cards, bool resync) {
       }
       h += "</dl>";
     }
-    if (resync && ctx.Editor())
-      h += "<footer>" + ButtonForm(ctx, "/admin/cards/" + Text(c, "id") + "/resync", "Re-sync this card", "secondary outline") +
-           "</footer>";
+    std::string link = Text(c, "link");
+    bool has_link = link.rfind("https://", 0) == 0;
+    if (has_link || (resync && ctx.Editor())) {
+      h += "<footer class=\"card-actions\">";
+      if (has_link)
+        h += "<a href=\"" + Esc(link) + "\" target=\"_blank\" rel=\"noopener noreferrer\" class=\"vendor-link\">Open in " +
+             Esc(Text(c, "integration_name")) + "</a> ";
+      if (resync && ctx.Editor())
+        h += ButtonForm(ctx, "/admin/cards/" + Text(c, "id") + "/resync", "Re-sync this card", "secondary outline");
+      h += "</footer>";
+    }
     h += "</article>";
   }
   return h + "</div></section>";

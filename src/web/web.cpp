@@ -223,10 +223,12 @@ http::Response Page(const Ctx& ctx, const std::string& title, const std::string&
       nav("/companies", "Companies", "companies");
   if (ctx.Admin()) {
     h += nav("/admin/integrations", "Integrations", "integrations");
-    bool in_admin = section == "layouts" || section == "users" || section == "api_keys" || section == "activity";
+    bool in_admin = section == "layouts" || section == "users" || section == "api_keys" || section == "activity" ||
+                    section == "webhooks";
     h += "<li><details class=\"dropdown\"><summary" + std::string(in_admin ? " aria-current=\"page\"" : "") +
          ">Admin</summary><ul>" + nav("/admin/asset_layouts", "Layouts", "layouts") + nav("/admin/users", "Users", "users") +
-         nav("/admin/api_keys", "API keys", "api_keys") + nav("/admin/activity", "Activity log", "activity") + "</ul></details></li>";
+         nav("/admin/api_keys", "API keys", "api_keys") + nav("/admin/webhooks", "Webhooks", "webhooks") +
+         nav("/admin/activity", "Activity log", "activity") + "</ul></details></li>";
   }
   h += "</ul><form role=\"search\" action=\"/search\" method=\"get\" class=\"topsearch\">"
        "<input type=\"search\" name=\"q\" placeholder=\"Search companies, assets, articles\" aria-label=\"Search\" value=\"" +
@@ -304,6 +306,7 @@ struct Web::Impl {
     AddRulePages(r);
     AddAdminPages(r);
     AddDocumentPages(r);
+    AddWebhookPages(r);
     for (auto& route : r) {
       auto segs = Segments(route.pattern);
       routes.push_back({std::move(route), std::move(segs)});

@@ -5,6 +5,8 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { createHmac } from "node:crypto";
+import http from "node:http";
 import path from "node:path";
 import { CAIRN_BIN, Stack, launchBrowser, screenshot, signIn, watchedPage } from "./harness.mjs";
 
@@ -42,8 +44,17 @@ describe("sign-in", () => {
     await signIn(page, stack, stack.email, "not-the-password");
     assert.equal(await page.textContent("#login-error"), "Wrong email or password.");
     assert.equal(await page.inputValue("#f-email"), stack.email);
-    await signIn(page, stack);
-    assert.match(page.url(), /\/companies$/);
+    // With the keyboard alone: the email field comes first, Enter sends the form.
+    await page.goto(stack.url + "/login");
+    await page.keyboard.press("Tab");
+    assert.equal(await page.evaluate(() => document.activeElement.id), "f-email");
+    await page.keyboard.type(stack.email);
+    await page.keyboard.press("Tab");
+    await page.keyboard.type(stack.password);
+    await Promise.all([page.waitForURL(/\/companies$/), page.keyboard.press("Enter")]);
+    // The first key press on a page offers the skip link.
+    await page.keyboard.press("Tab");
+    assert.equal(await page.evaluate(() => document.activeElement.textContent), "Skip to content");
     const cookies = await page.context().cookies();
     const session = cookies.find((c) => c.name === "cairn_session");
     assert.ok(session, "a session cookie");
@@ -208,6 +219,7 @@ describe("the Syncro workflow from an empty install", () => {
     await Promise.all([page.waitForURL(/\/admin\/sync_runs\/\d+$/), page.click("button:has-text('Start sync')")]);
     await page.waitForSelector(".run-state .badge-succeeded", { timeout: 60000 });
     await screenshot(page, "run-report");
+    const reportPath = new URL(page.url()).pathname;
     const created = await page.locator("td[data-kind=assets][data-action=created]").textContent();
     assert.equal(created, "9", "3 companies x 3 devices");
     assert.ok((await page.locator("#changes tbody tr").count()) > 0, "the report lists the changes");
@@ -227,6 +239,7 @@ describe("the Syncro workflow from an empty install", () => {
     await screenshot(page, "company");
     await page.click(".layout-group:has-text('Computers') tbody tr:first-child a");
     assert.match(await page.textContent(".cards"), /Syncro/);
+    assert.match(await page.getAttribute(".cards a.vendor-link", "href"), new RegExp(`^https://${syncro.host.replace(/\./g, "\\.")}/customer_assets/\\d+$`));
     await screenshot(page, "asset");
 
     // A change at the vendor arrives with the next run, field by field in its report.
@@ -247,10 +260,13 @@ describe("the Syncro workflow from an empty install", () => {
     // On a phone the same pages lay out in one column and stay usable.
     const phone = await watchedPage(browser, { width: 390, height: 844 });
     await signIn(phone, stack);
-    await phone.goto(stack.url + "/admin/integrations");
-    await screenshot(phone, "integrations-phone");
-    const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    assert.ok(overflow <= 1, `no sideways scrolling on a phone (overflow ${overflow}px)`);
+    for (const [p, name] of [["/admin/integrations", "integrations-phone"], ["/companies", "companies-phone"],
+                             [reportPath, "run-phone"]]) {
+      await phone.goto(stack.url + p);
+      await screenshot(phone, name);
+      const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 1, `no sideways scrolling on a phone at ${p} (overflow ${overflow}px)`);
+    }
     assert.deepEqual(phone.problems(), []);
     await phone.context().close();
     await page.context().close();
@@ -295,6 +311,28 @@ describe("the Syncro workflow from an empty install", () => {
       await page.context().close();
     });
   }
+
+  test("a running sync's page follows it live over server-sent events, then shows its report", async () => {
+    const cw = (await stack.api("GET", "/api/v1/integrations?slug=cw_manage")).integrations[0];
+    await stack.simControl("connectwise", "/_sim/faults", { latency_ms: 250 });
+    try {
+      const page = await watchedPage(browser);
+      await signIn(page, stack);
+      await page.goto(`${stack.url}/admin/integrations/${cw.id}`);
+      page.once("dialog", (d) => d.accept());
+      await Promise.all([page.waitForURL(/\/admin\/sync_runs\/\d+$/), page.click("button:has-text('Full re-sync')")]);
+      assert.ok(await page.locator(".run-state .badge-running, .run-state .badge-queued").count() > 0, "the run is under way");
+      // Counts replaced in place by a progress event while the run is still running.
+      await page.waitForSelector("#run-status[data-live=updated] .badge-running", { timeout: 30000 });
+      await screenshot(page, "run-live");
+      await page.waitForSelector(".run-state .badge-succeeded", { timeout: 60000 });
+      assert.equal(await page.locator("button:has-text('Stop this run')").count(), 0);
+      assert.deepEqual(page.problems(), []);
+      await page.context().close();
+    } finally {
+      await stack.simControl("connectwise", "/_sim/faults", { latency_ms: 0 });
+    }
+  });
 
   test("a sort rule sends a vendor type to a layout made on the spot", async () => {
     const cw = (await stack.api("GET", "/api/v1/integrations?slug=cw_manage")).integrations[0];
@@ -446,6 +484,58 @@ describe("admin", () => {
     await screenshot(page, "activity-log");
     assert.deepEqual(page.problems(), []);
     await page.context().close();
+  });
+  test("a webhook: its secret shown once, a signed test, and a change delivered and listed", async () => {
+    const received = [];
+    const receiver = http.createServer((req, res) => {
+      let body = "";
+      req.on("data", (d) => (body += d));
+      req.on("end", () => { received.push({ headers: req.headers, body }); res.end("ok"); });
+    });
+    await new Promise((r) => receiver.listen(0, "127.0.0.1", r));
+    const target = `http://127.0.0.1:${receiver.address().port}/hook`;
+    try {
+      const page = await watchedPage(browser);
+      await signIn(page, stack);
+      await page.goto(stack.url + "/admin/webhooks");
+      assert.match(await page.textContent(".empty"), /No webhooks yet/);
+      await page.click("text=New webhook");
+      await page.fill("#f-name", "Rev.io");
+      await page.fill("#f-url", "http://10.1.2.3/hook");
+      await page.click("button:has-text('Save webhook')");
+      assert.match(await page.textContent("#f-url-error"), /private|allow/i);
+      await page.fill("#f-url", target);
+      await page.click("input[value='*']");  // from every event to a choice of two
+      await page.click("input[value='company.updated']");
+      await page.click("input[value='company.created']");
+      await page.click("button:has-text('Save webhook')");
+      const secret = (await page.textContent("#new-secret")).trim();
+      assert.ok(secret.length >= 16, secret);
+      await screenshot(page, "webhook-secret-once");
+      await page.click("text=Continue");
+      await page.click("#send-test");
+      await page.waitForSelector("#test-result p");
+      assert.equal(await page.locator("#test-result p.test-ok").count(), 1, await page.textContent("#test-result"));
+      const ping = received.find((r) => r.headers["x-cairn-event"] === "ping");
+      assert.ok(ping, "the ping arrived");
+      const signature = createHmac("sha256", secret).update(`${ping.headers["x-cairn-timestamp"]}.${ping.body}`).digest("hex");
+      assert.equal(ping.headers["x-cairn-signature"], `sha256=${signature}`);
+
+      const company = (await stack.api("POST", "/api/v1/companies", { company: { name: "Hooked Ltd" } })).company;
+      await stack.api("PUT", `/api/v1/companies/${company.id}`, { company: { city: "Leeds" } });
+      for (let i = 0; i < 100 && !received.some((r) => r.headers["x-cairn-event"] === "company.updated"); i++)
+        await new Promise((r) => setTimeout(r, 100));
+      const update = received.find((r) => r.headers["x-cairn-event"] === "company.updated");
+      assert.ok(update, "the change arrived");
+      assert.equal(JSON.parse(update.body).changes.city.to, "Leeds");
+      await page.reload();
+      assert.match(await page.textContent("#deliveries"), /company\.updated[\s\S]*delivered/);
+      await screenshot(page, "webhook-deliveries");
+      assert.deepEqual(page.problems(), []);
+      await page.context().close();
+    } finally {
+      receiver.close();
+    }
   });
 });
 

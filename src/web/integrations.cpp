@@ -272,6 +272,8 @@ http::Response Form(Ctx& ctx, const VendorInfo& v, const FormState& s, const std
     bool secret = f.kind == CredentialField::Kind::kSecret;
     web::Field in{.name = name, .label = Label(f.name), .value = secret ? "" : value, .type = secret ? "password" : "text",
                   .error = ErrorFor(name, errors), .required = f.required && !(secret && editing)};
+    // Hosts and URLs are checked as soon as they are typed, with the same words the save uses.
+    bool checked = f.kind == CredentialField::Kind::kHost || f.kind == CredentialField::Kind::kUrl;
     if (secret) {
       in.autocomplete = "new-password";
       in.hint = editing ? "Stored and never shown. Leave blank to keep it." : "Stored encrypted and never shown again.";
@@ -281,7 +283,17 @@ http::Response Form(Ctx& ctx, const VendorInfo& v, const FormState& s, const std
                 : f.kind == CredentialField::Kind::kUrl ? "The https:// address, e.g. " + std::string(f.example)
                                                         : "";
     }
-    h += Input(in);
+    std::string field_html = Input(in);
+    if (checked) {
+      // A CSS id selector (hx-target) can't hold the dot of "credentials.site".
+      std::string live = "live-" + std::string(f.name);
+      std::string attrs = " hx-post=\"/admin/integrations/check?slug=" + std::string(v.slug) + "&amp;field=" + Esc(std::string(f.name)) +
+                          "\" hx-trigger=\"change\" hx-target=\"#" + Esc(live) + "\" hx-swap=\"innerHTML\"";
+      auto at = field_html.find("<input ");
+      if (at != std::string::npos) field_html.insert(at + 6, attrs);
+      field_html += "<span id=\"" + Esc(live) + "\" aria-live=\"polite\"></span>";
+    }
+    h += field_html;
   }
   h += "</fieldset><fieldset><legend>Where records go</legend>";
   for (auto k : v.layout_kinds) {
@@ -313,6 +325,30 @@ http::Response Form(Ctx& ctx, const VendorInfo& v, const FormState& s, const std
 const VendorInfo* SyncedVendor(const std::string& slug) {
   const VendorInfo* v = connectors::FindVendor(slug);
   return v && !v->push_only ? v : nullptr;
+}
+
+// One credential field checked as it is typed (htmx, on change): its problem, or nothing.
+http::Response CheckField(Ctx& ctx) {
+  const VendorInfo* v = SyncedVendor(ctx.Q("slug"));
+  if (!v) return Fragment("", 404);
+  std::string field = ctx.Q("field");
+  for (const auto& f : v->credentials) {
+    if (f.name != field) continue;
+    std::string value = ctx.F("credentials." + field);
+    std::optional<std::string> problem;
+    if (value.empty()) {
+      if (f.required) problem = "can't be blank";
+    } else if (f.kind == CredentialField::Kind::kHost) {
+      problem = connectors::CheckHost(value, f.example);
+    } else if (f.kind == CredentialField::Kind::kUrl) {
+      problem = connectors::CheckUrl(value, f.example);
+    }
+    if (!problem) return Fragment("");
+    std::string text = *problem;
+    if (!text.empty()) text[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(text[0])));
+    return Fragment("<small class=\"field-error\">" + Esc(text) + "</small>");
+  }
+  return Fragment("", 404);
 }
 
 http::Response New(Ctx& ctx) {
@@ -738,6 +774,7 @@ void AddIntegrationPages(PageRoutes& r) {
   r.push_back({"GET", "/admin/integrations/new", New, true});
   r.push_back({"POST", "/admin/integrations/new", Create, true});
   r.push_back({"POST", "/admin/integrations/sync_all", SyncAll, true});
+  r.push_back({"POST", "/admin/integrations/check", CheckField, true});
   r.push_back({"GET", "/admin/integrations/{id}", Show, true});
   r.push_back({"GET", "/admin/integrations/{id}/edit", Edit, true});
   r.push_back({"POST", "/admin/integrations/{id}/edit", Update, true});

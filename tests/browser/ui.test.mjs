@@ -170,7 +170,15 @@ describe("the Syncro workflow from an empty install", () => {
     await page.click("#vendor-syncro >> text=Set up Syncro");
     const syncro = new URL(stack.sims.syncro.url);
 
-    // Bad input: each error next to its field, nothing saved.
+    // A host is checked as soon as it is typed...
+    await page.fill("#f-credentials\\.domain", `https://${syncro.host}`);
+    await page.press("#f-credentials\\.domain", "Tab");
+    await page.waitForSelector("#live-domain .field-error");
+    assert.match(await page.textContent("#live-domain"), /^Remove "https:\/\/"/);
+    await page.fill("#f-credentials\\.domain", syncro.host);
+    await page.press("#f-credentials\\.domain", "Tab");
+    await page.waitForFunction(() => document.querySelector("#live-domain").textContent === "");
+    // ...and on save: each error next to its field, nothing saved.
     await page.fill("#f-credentials\\.domain", `https://${syncro.host}/api`);
     await page.fill("#f-credentials\\.api_key", "sim-syncro-api-key");
     await page.fill("#f-interval_minutes", "2");

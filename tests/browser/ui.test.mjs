@@ -282,17 +282,17 @@ describe("the Syncro workflow from an empty install", () => {
 
   // The other three vendors, each from its setup form to synced devices on a company's page.
   for (const v of [
-    { slug: "cw_manage", sim: "connectwise", card: "ConnectWise PSA", devices: "configurations",
+    { slug: "cw_manage", sim: "connectwise", card: "ConnectWise PSA", devices: "configurations", match: "bulk",
       creds: (host) => ({ site: host, company: "cairnsim", public_key: "sim-cw-public", private_key: "sim-cw-private", client_id: "sim-cw-client-id" }),
       layouts: { contacts: "People", locations: "Locations", configurations: "Computers" } },
-    { slug: "halo", sim: "halo", card: "HaloPSA", devices: "assets",
+    { slug: "halo", sim: "halo", card: "HaloPSA", devices: "assets", match: "suggestion",
       creds: (host) => ({ resource_server: `https://${host}/api`, tenant: "cairn-sim", client_id: "sim-halo-client-id", client_secret: "sim-halo-client-secret" }),
       layouts: { users: "People", sites: "Locations", assets: "Computers" } },
-    { slug: "pulseway_rmm", sim: "pulseway", card: "Pulseway RMM", devices: "systems",
+    { slug: "pulseway_rmm", sim: "pulseway", card: "Pulseway RMM", devices: "systems", match: "by name",
       creds: (host) => ({ server: host, token_id: "sim-pulseway-token-id", token_secret: "sim-pulseway-token-secret" }),
       layouts: { systems: "Computers" } },
   ]) {
-    test(`${v.card}: set up, test, discover, create all, sync`, async () => {
+    test(`${v.card}: set up, test, discover, match to the companies already here, sync`, async () => {
       const layouts = Object.fromEntries((await stack.api("GET", "/api/v1/asset_layouts")).asset_layouts.map((l) => [l.name, l.id]));
       const page = await watchedPage(browser);
       await signIn(page, stack);
@@ -306,10 +306,27 @@ describe("the Syncro workflow from an empty install", () => {
       await page.waitForSelector("#test-result .test-ok");
       assert.match(await startSyncAndWait(page), /succeeded/);
       await page.click("nav[aria-label=breadcrumb] li:nth-child(2) a");
+      // The same three companies are already here (from Syncro): matched, not made again, each
+      // vendor a different way.
       await page.click("text=Match companies");
-      page.once("dialog", (d) => d.accept());
-      await page.click("button:has-text('Create all unmatched')");
-      assert.match(await page.textContent(".notice"), /created/);
+      assert.equal(await page.locator("#matchers tbody tr").count(), 3);
+      const first = page.locator("#matchers tbody tr").first();
+      const vendorName = (await first.locator("td").first().textContent()).replace(/\s+\d+$/, "").trim();
+      if (v.match === "suggestion") {
+        assert.match(await first.textContent(), new RegExp(`Suggested: ${vendorName} \\(100%\\)`));
+        await first.locator("button:has-text('Match to suggestion')").click();
+        assert.match(await page.textContent(".notice"), /^Matched\./);
+      } else if (v.match === "by name") {
+        await first.locator("input[name=company]").fill(vendorName);
+        await first.locator("button:has-text('Match')").first().click();
+        assert.match(await page.textContent(".notice"), /^Matched\./);
+      }
+      if (v.match !== "create") {
+        await page.click("button:has-text('Match all suggestions')");
+        assert.match(await page.textContent(".notice"), /matched/);
+      }
+      assert.match(await page.textContent(".empty"), /Every vendor company is matched/);
+      assert.equal((await stack.api("GET", "/api/v1/companies")).companies.length, 3, "no company made twice");
       await page.click("nav[aria-label=breadcrumb] li:nth-child(2) a");
       assert.match(await startSyncAndWait(page), /succeeded/);
       const created = Number(await page.locator(`td[data-kind=${v.devices}][data-action=created]`).textContent());

@@ -412,6 +412,13 @@ http::Response Show(Ctx& ctx) {
   bool running = false;
   for (const auto& r : runs.Array("sync_runs"))
     if (r.is_object() && Running(Text(r.get_object(), "state"))) running = true;
+  // Before the first import (discovery aside), suggest looking at what it would do.
+  int real_runs = 0;
+  for (const auto& r : runs.Array("sync_runs"))
+    if (r.is_object() && !Bool(r.get_object(), "dry_run") && Text(r.get_object(), "state") == "succeeded") ++real_runs;
+  if (!push_only && real_runs == 1)
+    h += "<p class=\"notice\" id=\"preview-hint\">Companies are found. Before the first import, <strong>Preview</strong> it: a dry "
+         "run lists everything it would create, field by field, and writes nothing.</p>";
   if (!push_only) {
     h += "<section class=\"actions\"><div role=\"group\">";
     h += "<button type=\"button\" class=\"secondary\" hx-post=\"/admin/integrations/" + id +

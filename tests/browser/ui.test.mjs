@@ -222,6 +222,17 @@ describe("the Syncro workflow from an empty install", () => {
     assert.match(await page.textContent(".notice"), /2 created/);
     assert.match(await page.textContent(".empty"), /Every vendor company is matched/);
 
+    // A preview first: the report of what would be created, and nothing written.
+    await page.click("nav[aria-label=breadcrumb] li:nth-child(2) a");
+    assert.match(await page.textContent("#preview-hint"), /Preview/);
+    await Promise.all([page.waitForURL(/\/admin\/sync_runs\/\d+$/), page.click("button:has-text('Preview (dry run)')")]);
+    await page.waitForSelector(".run-state .badge-succeeded", { timeout: 60000 });
+    assert.match(await page.textContent(".run-state"), /dry run/);
+    assert.match(await page.textContent("main"), /What a real run would change/);
+    assert.equal(await page.locator("td[data-kind=assets][data-action=created]").textContent(), "9");
+    assert.equal((await stack.api("GET", "/api/v1/assets")).assets.length, 0, "a preview writes nothing");
+    await screenshot(page, "run-preview");
+
     // The import, followed live.
     await page.click("nav[aria-label=breadcrumb] li:nth-child(2) a");
     await Promise.all([page.waitForURL(/\/admin\/sync_runs\/\d+$/), page.click("button:has-text('Start sync')")]);

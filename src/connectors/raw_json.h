@@ -30,6 +30,12 @@ bool Members(std::string_view text, F&& member);
 template <typename F>
 bool Elements(std::string_view text, F&& element);
 
+// A list answer read in one pass: either a bare array of records, or an object whose member `key`
+// is that array. Calls `element(record)` for each record (in order) and `other(name, value)` for
+// every other member. False when the scanner cannot read it as such (the caller parses it).
+template <typename E, typename O>
+bool ListAnswer(std::string_view text, std::string_view key, E&& element, O&& other);
+
 // A scalar's text as mapping::Text gives it from the parsed value: strings without escapes as
 // they are, integers as written, whole decimals without their fraction ("112.0" -> "112"),
 // true/false, null -> "". nullopt when only the parser can say (escapes, exponents, other
@@ -76,19 +82,75 @@ bool Members(std::string_view t, F&& member) {
   return false;
 }
 
+namespace detail {
+// The array whose '[' is at `i`: element(value) for each element until it answers false; the
+// position after the ']' (or after the last element read, when stopped), npos when not well formed.
+template <typename F>
+size_t ElementsAt(std::string_view t, size_t i, F&& element, bool& stopped) {
+  stopped = false;
+  i = SkipSpace(t, i + 1);
+  if (i < t.size() && t[i] == ']') return i + 1;
+  while (i < t.size()) {
+    size_t end = SkipValue(t, i);
+    if (end == std::string_view::npos) return end;
+    if (!element(t.substr(i, end - i))) {
+      stopped = true;
+      return end;
+    }
+    i = SkipSpace(t, end);
+    if (i >= t.size()) return std::string_view::npos;
+    if (t[i] == ']') return i + 1;
+    if (t[i] != ',') return std::string_view::npos;
+    i = SkipSpace(t, i + 1);
+  }
+  return std::string_view::npos;
+}
+}  // namespace detail
+
 template <typename F>
 bool Elements(std::string_view t, F&& element) {
   size_t i = detail::SkipSpace(t, 0);
   if (i >= t.size() || t[i] != '[') return false;
+  bool stopped = false;
+  size_t end = detail::ElementsAt(t, i, element, stopped);
+  if (end == std::string_view::npos) return false;
+  return stopped || detail::SkipSpace(t, end) == t.size();
+}
+
+template <typename E, typename O>
+bool ListAnswer(std::string_view t, std::string_view key, E&& element, O&& other) {
+  size_t i = detail::SkipSpace(t, 0);
+  if (i < t.size() && t[i] == '[') return Elements(t, [&](std::string_view e) {
+      element(e);
+      return true;
+    });
+  if (i >= t.size() || t[i] != '{') return false;
+  bool found = false;
   i = detail::SkipSpace(t, i + 1);
-  if (i < t.size() && t[i] == ']') return detail::SkipSpace(t, i + 1) == t.size();
+  if (i < t.size() && t[i] == '}') return false;
   while (i < t.size()) {
-    size_t end = SkipValue(t, i);
+    if (t[i] != '"') return false;
+    size_t key_end = detail::SkipString(t, i);
+    if (key_end == std::string_view::npos) return false;
+    std::string_view name = t.substr(i + 1, key_end - i - 2);
+    i = detail::SkipSpace(t, key_end);
+    if (i >= t.size() || t[i] != ':') return false;
+    size_t start = detail::SkipSpace(t, i + 1);
+    size_t end;
+    if (name == key) {
+      // The records, read as they are skipped; the key written twice is the parser's to decide.
+      if (found || start >= t.size() || t[start] != '[') return false;
+      found = true;
+      bool stopped = false;
+      end = detail::ElementsAt(t, start, [&](std::string_view e) { element(e); return true; }, stopped);
+    } else {
+      end = SkipValue(t, start);
+      if (end != std::string_view::npos) other(name, t.substr(start, end - start));
+    }
     if (end == std::string_view::npos) return false;
-    if (!element(t.substr(i, end - i))) return true;
     i = detail::SkipSpace(t, end);
     if (i >= t.size()) return false;
-    if (t[i] == ']') return detail::SkipSpace(t, i + 1) == t.size();
+    if (t[i] == '}') return found && detail::SkipSpace(t, i + 1) == t.size();
     if (t[i] != ',') return false;
     i = detail::SkipSpace(t, i + 1);
   }

@@ -55,6 +55,37 @@ TEST(RawJsonTest, MembersAreFoundWhateverTheStringsHold) {
   EXPECT_TRUE(ok);
 }
 
+// A list answer in one pass: its records and its other members, or false where the parser must say.
+struct Listed {
+  bool ok = false;
+  std::vector<std::string> records;
+  std::vector<std::pair<std::string, std::string>> others;
+};
+Listed ListOf(std::string_view text, std::string_view key) {
+  Listed l;
+  l.ok = raw::ListAnswer(
+      text, key, [&](std::string_view e) { l.records.emplace_back(e); },
+      [&](std::string_view k, std::string_view v) { l.others.emplace_back(k, v); });
+  return l;
+}
+
+TEST(RawJsonTest, AListAnswerIsReadInOnePass) {
+  auto l = ListOf(R"({"page_no":1, "assets": [ {"id":1,"s":"],{"} , {"id":2,"f":[{"a":"]"}]} ], "record_count" : 7 })", "assets");
+  ASSERT_TRUE(l.ok);
+  EXPECT_EQ(l.records, (std::vector<std::string>{R"({"id":1,"s":"],{"})", R"({"id":2,"f":[{"a":"]"}]})"}));
+  EXPECT_EQ(l.others, (std::vector<std::pair<std::string, std::string>>{{"page_no", "1"}, {"record_count", "7"}}));
+  auto bare = ListOf(R"( [ {"id":3} ] )", "assets");
+  ASSERT_TRUE(bare.ok);
+  EXPECT_EQ(bare.records, std::vector<std::string>{R"({"id":3})"});
+  auto empty = ListOf(R"({"assets":[],"record_count":0})", "assets");
+  EXPECT_TRUE(empty.ok);
+  EXPECT_TRUE(empty.records.empty());
+  // The parser's to say: no records key, the key twice, the key not an array, broken text.
+  for (const char* text : {R"({"record_count":0})", R"({"assets":[],"assets":[{"id":1}]})", R"({"assets":{"id":1}})",
+                           R"({"assets":[{"id":1}],)", R"({"assets":[{"id":1]})", R"({"assets":[{"id":1}] "x":1})", "", "[1,"})
+    EXPECT_FALSE(ListOf(text, "assets").ok) << text;
+}
+
 TEST(RawJsonTest, ElementsSplitAnArrayOfRecords) {
   bool ok = false;
   auto e = ElementsOf(R"([{"id":1,"s":"],["}, {"id":2} ,3,"x"])", &ok);

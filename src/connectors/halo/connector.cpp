@@ -258,28 +258,19 @@ Status Connector::List(std::string_view kind, int64_t since_ms, const std::funct
 
 namespace {
 
-// A list answer read raw: the text of its records array and its record_count. False when the
-// scanner cannot say (the caller parses the answer to say what is wrong).
-bool ReadEnvelope(std::string_view body, std::string_view key, std::string_view& records,
+// A list answer read raw, in one pass: the text of each record and the record_count. False when
+// the scanner cannot say (the caller parses the answer to say what is wrong).
+bool ReadEnvelope(std::string_view body, std::string_view key, std::vector<std::string_view>& records,
                   std::optional<int64_t>& count) {
-  size_t first = body.find_first_not_of(" \t\r\n");
-  if (first != std::string_view::npos && body[first] == '[') {
-    records = body;
-    return true;
-  }
-  bool found = false;
-  bool ok = raw::Members(body, [&](std::string_view k, std::string_view v) {
-    if (k == key) {
-      records = v;
-      found = true;
-    } else if (k == "record_count") {
-      json::error_code ec;
-      json::value n = json::parse(v, ec);  // a few bytes, once a page
-      if (!ec && n.is_number()) count = n.is_double() ? static_cast<int64_t>(n.get_double()) : n.to_number<int64_t>(ec);
-    }
-    return true;
-  });
-  return ok && found && !records.empty() && records.front() == '[';
+  records.clear();
+  return raw::ListAnswer(
+      body, key, [&](std::string_view e) { records.push_back(e); },
+      [&](std::string_view k, std::string_view v) {
+        if (k != "record_count") return;
+        json::error_code ec;
+        json::value n = json::parse(v, ec);  // a few bytes, once a page
+        if (!ec && n.is_number()) count = n.is_double() ? static_cast<int64_t>(n.get_double()) : n.to_number<int64_t>(ec);
+      });
 }
 
 std::string SourceDigest(std::string_view record) {
@@ -363,9 +354,9 @@ Status Connector::ListKnown(std::string_view kind, int64_t /*since_ms*/, const K
   for (int64_t page_no = 1;; ++page_no) {
     if (!page.ok()) return page.status();
     std::string body = std::move(*page);
-    std::string_view records;
+    std::vector<std::string_view> texts;
     std::optional<int64_t> count;
-    if (!ReadEnvelope(body, k->key, records, count)) {
+    if (!ReadEnvelope(body, k->key, texts, count)) {
       // Not what the scanner reads: the parser says what it is.
       json::error_code ec;
       json::value answer = json::parse(body, ec);
@@ -378,14 +369,13 @@ Status Connector::ListKnown(std::string_view kind, int64_t /*since_ms*/, const K
         count = c->is_double() ? static_cast<int64_t>(c->get_double()) : c->to_number<int64_t>(nec);
       }
       body = json::serialize(*list);
-      records = body;
+      texts.clear();
+      if (!raw::Elements(body, [&](std::string_view e) {
+            texts.push_back(e);
+            return true;
+          }))
+        return Status::Unavailable(what + " did not answer JSON (" + Excerpt(body) + ")");
     }
-    std::vector<std::string_view> texts;
-    if (!raw::Elements(records, [&](std::string_view e) {
-          texts.push_back(e);
-          return true;
-        }))
-      return Status::Unavailable(what + " did not answer JSON (" + Excerpt(body) + ")");
     int64_t n = static_cast<int64_t>(texts.size());
     bool more = n > 0 && (count ? page_no * page_size_ < *count : n >= page_size_);
     if (more) {

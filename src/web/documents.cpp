@@ -135,11 +135,48 @@ http::Response CompanyArticles(Ctx& ctx) {
   if (!c.ok()) return ErrorPage(ctx, c, "/companies");
   std::string name = Text(c.Object("company"), "name");
   auto a = ctx.Call("GET", "/api/v1/articles?page_size=1000&company_id=" + id);
-  std::string h = CompanyTabs(id, name, "articles") + "<h1>Articles</h1><p><a role=\"button\" href=\"/articles/new?company_id=" + id +
-                  "\">New article</a> <a href=\"/folders/new?company_id=" + id + "\" class=\"secondary\">New folder</a></p>";
+  std::string h = CompanyTabs(id, name, "articles") + "<h1>Articles</h1>";
+  if (ctx.role != Role::kSpectator)
+    h += "<p><a role=\"button\" href=\"/articles/new?company_id=" + id + "\">New article</a> <a href=\"/folders/new?company_id=" + id +
+         "\" class=\"secondary\">New folder</a></p>";
   if (a.Array("articles").empty()) h += Empty("No articles for " + name + " yet.", "Write the first: how to reach their VPN, who to call, what to check.");
   else h += ArticleTable(a.Array("articles"), FolderNames(ctx, id));
   return Page(ctx, "Articles: " + name, "companies", h);
+}
+
+// The knowledge base: every article the user may read, the global ones (no company) first.
+http::Response KnowledgeBase(Ctx& ctx) {
+  std::string search = ctx.Q("search");
+  auto a = ctx.Call("GET", "/api/v1/articles?page_size=1000" + (search.empty() ? std::string() : "&search=" + Url(search)));
+  if (!a.ok()) return ErrorPage(ctx, a);
+  json::array global, per_company;
+  for (const auto& v : a.Array("articles"))
+    if (v.is_object()) (Text(v.get_object(), "company_id").empty() ? global : per_company).push_back(v);
+  std::string h = "<hgroup><h1>Knowledge base</h1><p>Articles for every company, and each company's own.</p></hgroup>";
+  if (ctx.role != Role::kSpectator)
+    h += "<p><a role=\"button\" href=\"/articles/new\">New article</a> <a href=\"/folders/new\" class=\"secondary\">New folder</a></p>";
+  h += "<form method=\"get\" action=\"/articles\" class=\"toolbar\" role=\"search\"><input type=\"search\" name=\"search\" "
+       "placeholder=\"Filter by title\" aria-label=\"Filter articles by title\" value=\"" + Esc(search) +
+       "\"><button type=\"submit\" class=\"secondary\">Filter</button></form>";
+  h += "<h2>For every company</h2>";
+  h += global.empty() ? Empty("No global articles yet.", "Write what every technician needs: onboarding, escalation, standards.")
+                      : ArticleTable(global, FolderNames(ctx, ""));
+  h += "<h2>Companies' own</h2>";
+  if (per_company.empty()) {
+    h += "<p class=\"muted\">None yet: a company's articles are written from its page.</p>";
+  } else {
+    std::map<std::string, std::string> companies;
+    for (const auto& c : ctx.Call("GET", "/api/v1/companies?page_size=1000").Array("companies"))
+      if (c.is_object()) companies[Text(c.get_object(), "id")] = Text(c.get_object(), "name");
+    h += "<ul class=\"results\">";
+    for (const auto& v : per_company) {
+      const auto& art = v.get_object();
+      h += "<li><a href=\"/articles/" + Text(art, "id") + "\">" + Esc(Text(art, "name")) + "</a> <span class=\"chip\">" +
+           Esc(companies[Text(art, "company_id")]) + "</span></li>";
+    }
+    h += "</ul>";
+  }
+  return Page(ctx, "Knowledge base", "articles", h);
 }
 
 http::Response ArticlePage(Ctx& ctx) {
@@ -148,9 +185,10 @@ http::Response ArticlePage(Ctx& ctx) {
   if (!a.ok()) return ErrorPage(ctx, a, "/companies");
   const auto& art = a.Object("article");
   std::string company = Text(art, "company_id");
+  std::string company_name = company.empty() ? "" : Text(ctx.Call("GET", "/api/v1/companies/" + company).Object("company"), "name");
   std::string h = "<nav aria-label=\"breadcrumb\"><ul>" +
-                  (company.empty() ? std::string("<li>Knowledge base</li>")
-                                   : "<li><a href=\"/companies/" + Esc(company) + "/articles\">" + Esc(Text(art, "company_name").empty() ? "Company" : Text(art, "company_name")) + "</a></li>") +
+                  (company.empty() ? std::string("<li><a href=\"/articles\">Knowledge base</a></li>")
+                                   : "<li><a href=\"/companies/" + Esc(company) + "/articles\">" + Esc(company_name.empty() ? "Company" : company_name) + "</a></li>") +
                   "<li>" + Esc(Text(art, "name")) + "</li></ul></nav>";
   h += "<article class=\"doc\"><header><h1>" + Esc(Text(art, "name")) + (Bool(art, "draft") ? " " + Badge("draft") : "") +
        "</h1><small class=\"muted\">Updated " + Esc(When(Text(art, "updated_at"))) + "</small>";
@@ -258,6 +296,7 @@ void AddDocumentPages(PageRoutes& r) {
   r.push_back({"POST", "/companies/{id}/passwords/new", CreatePassword});
   r.push_back({"POST", "/passwords/{id}/reveal", Reveal});
   r.push_back({"GET", "/companies/{id}/articles", CompanyArticles});
+  r.push_back({"GET", "/articles", KnowledgeBase});
   r.push_back({"GET", "/articles/new", NewArticle});
   r.push_back({"POST", "/articles/new", CreateArticle});
   r.push_back({"GET", "/articles/{id}", ArticlePage});

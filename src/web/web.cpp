@@ -220,7 +220,7 @@ http::Response Page(const Ctx& ctx, const std::string& title, const std::string&
       "<a class=\"skip-link\" href=\"#main\">Skip to content</a>"
       "<header class=\"topbar\"><nav class=\"container-fluid\"><ul><li><a href=\"/\" class=\"brand\">Cairn</a></li></ul>"
       "<ul class=\"nav-links\">" +
-      nav("/companies", "Companies", "companies");
+      nav("/companies", "Companies", "companies") + nav("/articles", "Articles", "articles");
   if (ctx.Admin()) {
     h += nav("/admin/integrations", "Integrations", "integrations");
     bool in_admin = section == "layouts" || section == "users" || section == "api_keys" || section == "activity" ||

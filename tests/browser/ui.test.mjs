@@ -444,6 +444,9 @@ describe("documentation", () => {
     await screenshot(page, "article");
     await page.goto(`${stack.url}/companies/${company.id}/articles`);
     assert.match(await page.textContent("main"), /Network[\s\S]*VPN access/);
+    await page.click("nav >> text=Articles");
+    assert.match(await page.textContent("main"), /Companies' own[\s\S]*VPN access[\s\S]*Docs & Co/);
+    await screenshot(page, "knowledge-base");
 
     // Content written through the API is shown without anything that could run.
     const evil = (await stack.api("POST", "/api/v1/articles", { article: { name: "Imported", company_id: company.id,
@@ -592,6 +595,37 @@ describe("roles", () => {
     const token = html.match(/name="_csrf" value="([0-9a-f]+)"/)[1];
     const post = await page.request.post(stack.url + "/admin/integrations/sync_all", { form: { _csrf: token }, maxRedirects: 0 });
     assert.equal(post.status(), 403);
+    // Reading, yes; writing, no: no buttons to write, and a write sent anyway is refused.
+    const company = (await stack.api("GET", "/api/v1/companies?name=Docs%20%26%20Co")).companies[0];
+    await page.goto(`${stack.url}/companies/${company.id}/passwords`);
+    assert.equal(await page.locator("text=New password").count(), 0);
+    await page.goto(`${stack.url}/companies/${company.id}/articles`);
+    assert.equal(await page.locator("text=New article").count(), 0);
+    await page.click("text=VPN access");
+    assert.equal(await page.locator("a:has-text('Edit')").count(), 0);
+    const write = await page.request.post(`${stack.url}/companies/${company.id}/passwords/new`,
+      { form: { _csrf: token, name: "Sneaky", password: "x-long-enough" } });
+    assert.equal(write.status(), 403);
+    assert.match(await write.text(), /not allowed to change passwords/);
+    await page.context().close();
+  });
+
+  test("an editor documents but does not administer", async () => {
+    const made = spawnSync(CAIRN_BIN, ["user", "create", "--data-dir", path.join(stack.dir, "data"), "--email", "ed@example.com",
+      "--role", "editor", "--password-stdin"], { input: "editor password 1\n" });
+    assert.equal(made.status, 0, made.stderr.toString());
+    const page = await watchedPage(browser);
+    await signIn(page, stack, "ed@example.com", "editor password 1");
+    assert.equal(await page.locator("summary:has-text('Admin')").count(), 0);
+    assert.equal(await page.locator("nav >> text=Integrations").count(), 0);
+    const company = (await stack.api("GET", "/api/v1/companies?name=Docs%20%26%20Co")).companies[0];
+    await page.goto(`${stack.url}/companies/${company.id}/passwords/new`);
+    await page.fill("#f-name", "Switch");
+    await page.fill("#f-password", "Switch-Pass-22");
+    await Promise.all([page.waitForURL(/\/passwords$/), page.click("button:has-text('Save password')")]);
+    assert.match(await page.textContent("#passwords"), /Switch/);
+    assert.equal((await page.goto(stack.url + "/admin/users")).status(), 403);
+    assert.deepEqual(page.problems().filter((p) => !/403/.test(p)), []);
     await page.context().close();
   });
 });

@@ -1,5 +1,6 @@
 #include "sims/halo/halo_sim.h"
 #include "sims/common/util.h"
+#include "core/json_writer.h"
 
 #include <boost/json.hpp>
 
@@ -391,6 +392,44 @@ class Responder {
     return Wrap(w, matched, key, std::move(items));
   }
 
+  // List's answer written as text without building a tree, for the plain page walk a sync does
+  // (no order, no predicate but activity); nullopt otherwise (List answers). The bytes are those
+  // List's answer serializes to.
+  std::optional<std::string> ListText(const Query& q, const char* key, RecordKind kind, const Keep& keep,
+                                      const std::function<void(RecordKey, JsonWriter&)>& item) const {
+    if (q.Ordered() || !keep.all.empty()) return std::nullopt;
+    Window w = WindowOf(q, o_.default_page_size);
+    std::optional<int64_t> company;
+    if (auto cid = q.Get("client_id")) {
+      auto c = CompanyOf(ParseId(*cid));
+      if (!c) return std::nullopt;
+      company = *c;
+    }
+    int64_t matched = keep.activity ? view_.TotalWithActivity(kind, company, *keep.activity) : view_.Total(kind, company);
+    std::vector<RecordKey> keys;
+    if (w.skip < matched) {
+      int64_t n = std::min(w.take, matched - w.skip);
+      keys = keep.activity ? view_.PageWithActivity(kind, company, *keep.activity, w.skip, n) : view_.Page(kind, company, w.skip, n);
+    }
+    std::string out;
+    out.reserve(keys.size() * 900 + 128);
+    JsonWriter j(out);
+    j.BeginObject();
+    if (w.paged) {
+      j.Field("page_no", w.page_no);
+      j.Field("page_size", w.page_size);
+      j.Field("record_count", matched);
+    } else {
+      j.Field("record_count", static_cast<int64_t>(keys.size()));
+    }
+    j.Key(key);
+    j.BeginArray();
+    for (auto k : keys) item(k, j);
+    j.EndArray();
+    j.EndObject();
+    return out;
+  }
+
   // The activity filter of a kind whose records carry an active flag.
   void AddActivity(const Query& q, Keep& keep, RecordKind kind) const {
     Activity want = ActivityOf(q);
@@ -515,6 +554,66 @@ class Responder {
             {"datecreated", created},
             {"ulastupdate", updated},
             {"customfields", json::array{}}};
+  }
+
+  // AssetJson written as text: the same members in the same order (AssetListsAreTheBytesOfTheTree
+  // in halo_sim_test.cpp holds them together).
+  void AssetText(int64_t company, int64_t index, bool with_fields, JsonWriter& j) const {
+    FakeDevice d = *view_.Device(company, index);
+    FakeCompany c = *view_.Company(company);
+    auto [created, updated] = Stamps(RecordKind::kDevice, {company, index});
+    (void)created;
+    int64_t site = 0;
+    std::string site_name;
+    if (auto s = SiteOf(company, index)) {
+      site = ChildId(company, s->index);
+      site_name = view_.Site(company, s->index)->name;
+    }
+    char tag[32];
+    std::snprintf(tag, sizeof tag, "AT%06lld", static_cast<long long>(index + 1));
+    j.BeginObject();
+    j.Field("id", ChildId(company, index));
+    j.Field("inventory_number", std::string_view(tag));
+    j.Field("key_field", d.name);
+    j.Field("key_field2", d.serial);
+    j.Field("key_field3", "");
+    j.Field("client_id", ClientId(company));
+    j.Field("client_name", c.name);
+    j.Field("site_id", site);
+    j.Field("site_name", site_name);
+    j.Field("assettype_id", AssetTypeId(d.type));
+    j.Field("assettype_name", std::string_view(DeviceTypeName(d.type)));
+    j.FieldBool("inactive", !d.active);
+    j.Field("status_id", int64_t{d.active ? 1 : 2});
+    j.Field("status_name", d.active ? "Active" : "Inactive");
+    j.Field("username", "");
+    j.Field("user_email", "");
+    j.Field("notes", "");
+    j.FieldNull("warranty_end");
+    j.Field("third_party_id", "");
+    j.Field("dlastupdate", updated);
+    j.Field("last_modified", updated);
+    if (with_fields) {
+      j.Key("fields");
+      j.BeginArray();
+      auto field = [&j](int64_t id, const char* name, const std::string& value) {
+        j.BeginObject();
+        j.Field("id", id);
+        j.Field("name", name);
+        j.Field("value", value);
+        j.Field("display", value);
+        j.EndObject();
+      };
+      field(1, "Hostname", d.name);
+      field(2, "Serial Number", d.serial);
+      field(3, "Manufacturer", d.manufacturer);
+      field(4, "Model", d.model);
+      field(5, "Operating System", d.os);
+      field(6, "IP Address", d.ip);
+      field(7, "MAC Address", d.mac);
+      j.EndArray();
+    }
+    j.EndObject();
   }
 
   json::object AssetJson(int64_t company, int64_t index, bool with_fields) const {
@@ -677,6 +776,9 @@ class Responder {
     if (auto type = q.Id("assettype_id"))
       keep.Add([this, t = *type](RecordKey k) { return AssetTypeId(view_.Device(k.company, k.index)->type) == t; });
     bool fields = q.Bool("includeassetfields").value_or(false);
+    if (auto text = ListText(q, "assets", RecordKind::kDevice, keep,
+                             [this, fields](RecordKey k, JsonWriter& j) { AssetText(k.company, k.index, fields, j); }))
+      return http::Response::Json(200, std::move(*text));
     return JsonResponse(200, List(q, "assets", RecordKind::kDevice, keep,
                                   [this, fields](RecordKey k) { return AssetJson(k.company, k.index, fields); }));
   }

@@ -193,7 +193,67 @@ struct LinkHead {
     return l;
   }
 };
-using Links = std::unordered_map<std::string, LinkHead>;
+// The links of one kind by vendor id: every record of a full run is looked up twice (the
+// connector asks for its digest, then the diff for its link), 250,000 times on a large tenant, so
+// the table is flat: a probe array of (hash tag, entry index) over the entries kept in load order
+// (a lookup touches the probe slot and its entry, where std::unordered_map chases a node).
+// Entries are only added; a pointer to one holds until the next emplace.
+class Links {
+ public:
+  using Entry = std::pair<std::string, LinkHead>;
+  void reserve(size_t n) {
+    entries_.reserve(n);
+    if (n * 2 > slots_.size()) Rehash(n * 2);
+  }
+  Entry* find(std::string_view id) { return const_cast<Entry*>(std::as_const(*this).find(id)); }
+  const Entry* find(std::string_view id) const {
+    if (slots_.empty()) return nullptr;
+    uint64_t h = HashOf(id);
+    uint32_t tag = Tag(h);
+    for (size_t i = h & (slots_.size() - 1);; i = (i + 1) & (slots_.size() - 1)) {
+      const Slot& s = slots_[i];
+      if (s.index == 0) return nullptr;
+      if (s.tag == tag && entries_[s.index - 1].first == id) return &entries_[s.index - 1];
+    }
+  }
+  size_t count(std::string_view id) const { return find(id) ? 1 : 0; }
+  static constexpr Entry* end() { return nullptr; }  // what find answers for an id it lacks
+  // Adds the entry unless one with that id is held (as std::unordered_map::emplace does).
+  void emplace(std::string id, LinkHead head) {
+    if (find(id)) return;
+    if ((entries_.size() + 1) * 2 > slots_.size()) Rehash(std::max<size_t>(16, slots_.size() * 2));
+    entries_.emplace_back(std::move(id), std::move(head));
+    Place(entries_.size() - 1);
+  }
+  std::vector<Entry>& entries() { return entries_; }
+  const std::vector<Entry>& entries() const { return entries_; }
+
+ private:
+  struct Slot {
+    uint32_t tag = 0;
+    uint32_t index = 0;  // entry index + 1; 0 = empty
+  };
+  static uint64_t HashOf(std::string_view id) {
+    WordHash h;
+    h.Bytes(id);
+    return h.Final();
+  }
+  static uint32_t Tag(uint64_t h) { return static_cast<uint32_t>(h >> 32); }
+  void Place(size_t index) {
+    uint64_t h = HashOf(entries_[index].first);
+    size_t i = h & (slots_.size() - 1);
+    while (slots_[i].index != 0) i = (i + 1) & (slots_.size() - 1);
+    slots_[i] = {Tag(h), static_cast<uint32_t>(index + 1)};
+  }
+  void Rehash(size_t want) {
+    size_t n = 16;
+    while (n < want) n *= 2;
+    slots_.assign(n, Slot{});
+    for (size_t i = 0; i < entries_.size(); ++i) Place(i);
+  }
+  std::vector<Entry> entries_;
+  std::vector<Slot> slots_;  // a power of two, at most half full
+};
 
 // What one kind's sync needs to place and fill records, read once per kind.
 struct KindContext {
@@ -637,8 +697,8 @@ class RunExec {
     if (since_ == 0)
       known = [&links, links_ready](std::string_view id) -> const std::string* {
         links_ready.wait();
-        auto it = links.find(std::string(id));
-        return it == links.end() || it->second.gone ? nullptr : &it->second.hash;
+        const auto* it = links.find(id);
+        return !it || it->second.gone ? nullptr : &it->second.hash;
       };
     Prefetch listing(
         [&](const Prefetch::Sink& sink) {
@@ -712,7 +772,7 @@ class RunExec {
     // enumeration is complete, and are dropped (the run fails) if Cairn would then hold far more
     // records than the vendor lists: a sign that keys stopped matching, never a real change.
     int64_t alive = 0;
-    for (const auto& [id, l] : links) alive += !l.gone;
+    for (const auto& [id, l] : links.entries()) alive += !l.gone;
     bool hold_creates = since_ == 0 && alive > 0;
     std::vector<Change> held;
     int64_t listed_count = 0;
@@ -833,7 +893,7 @@ class RunExec {
       // one is asked for again first (at most 50; if any of those is still there, the listing
       // cannot be trusted and nothing is archived this time).
       std::vector<SyncLink> missing;
-      for (const auto& [sync_id, l] : links) {
+      for (const auto& [sync_id, l] : links.entries()) {
         if (l.listed) continue;
         if (l.gone) {
           auto earlier = reported_.find(kind + '\x1f' + sync_id);

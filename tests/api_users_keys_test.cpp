@@ -77,6 +77,21 @@ TEST_P(UsersKeysTest, NobodyDemotesOrArchivesThemselvesAndOnlySuperAdminsMakeSup
                          admin_key);
   EXPECT_EQ(up.status, 422) << up.Describe();
   EXPECT_TRUE(DetailsMention(up.json, "only a super admin")) << up.Describe();
+  // Nor take over a super admin's account: no new password, no archive, no key acting as them.
+  for (const auto& change : {json::object{{"password", "the admin's own choice"}}, json::object{{"archived", true}},
+                             json::object{{"first_name", "Mallory"}}}) {
+    auto r = S().CallJson("PUT", "/api/v1/users/" + id, json::object{{"user", change}}, admin_key);
+    EXPECT_EQ(r.status, 403) << json::serialize(change) << ": " << r.Describe();
+  }
+  auto key = S().CallJson("POST", "/api/v1/api_keys",
+                          json::object{{"api_key", json::object{{"name", "as the boss"}, {"user_id", std::stoll(id)}}}}, admin_key);
+  EXPECT_EQ(key.status, 422) << key.Describe();
+  EXPECT_TRUE(DetailsMention(key.json, "only a super admin can make a key that acts as a super admin")) << key.Describe();
+  auto list = Get("/api/v1/api_keys?user_id=" + id);
+  ASSERT_FALSE(Arr(list.At("api_keys")).empty()) << list.Describe();
+  auto revoke = Del("/api/v1/api_keys/" + std::to_string(Int(Arr(list.At("api_keys"))[0].at("id"))), admin_key);
+  EXPECT_EQ(revoke.status, 403) << revoke.Describe();
+  EXPECT_EQ(Get("/api/v1/companies").status, 200) << "the super admin's key still works";
 }
 
 TEST_P(UsersKeysTest, AKeyIsShownOnceWorksWithinItsScopeAndIsRevokedForGood) {

@@ -80,6 +80,8 @@ http::Response Create(Ctx& ctx) {
       errors.push_back("user_id must be the id of the user the key acts as");
     } else if (auto u = tx.Repo<User>().Get(*uid); !u.ok() || u->archived) {
       errors.push_back("user_id: user " + std::to_string(*uid) + " does not exist or is archived");
+    } else if (u->security_level == "super_admin" && ctx.caller.role != Role::kSuperAdmin) {
+      errors.push_back("user_id: only a super admin can make a key that acts as a super admin");
     } else {
       k.user_id = *uid;
       email = u->email;
@@ -137,6 +139,9 @@ http::Response Revoke(Ctx& ctx) {
     auto k = tx.Repo<ApiKey>().Lock(*id);
     if (!k.ok()) return Status::NotFound("API key not found");
     if (k->revoked) return Status::Ok();
+    if (ctx.caller.role != Role::kSuperAdmin)
+      if (auto owner = tx.Repo<User>().Get(k->user_id); owner.ok() && owner->security_level == "super_admin")
+        return Status::Forbidden("Only a super admin can revoke a key that acts as a super admin");
     CAIRN_RETURN_IF_ERROR(tx.Repo<ApiKey>().SetColumn(*id, "revoked", Value(int64_t{1})));
     return LogActivity(tx, ctx, {"revoked", "ApiKey", k->id, k->name, std::nullopt, "", json::object{{"prefix", k->prefix}}});
   });

@@ -118,6 +118,7 @@ http::Response Write(Ctx& ctx, bool creating) {
   auto out = ctx.store.Write([&](store::Tx& tx) -> Result<User> {
     User u;
     json::object before;
+    std::string old_hash;
     if (!creating) {
       auto id = ctx.PathId();
       if (!id.ok()) return id.status();
@@ -125,6 +126,10 @@ http::Response Write(Ctx& ctx, bool creating) {
       if (!found.ok()) return Status::NotFound("User not found");
       u = *found;
       before = UserJson(u);
+      old_hash = u.password_hash;
+      // A super admin's account (password, archive, names) is changed only by a super admin.
+      if (u.security_level == "super_admin" && ctx.caller.role != Role::kSuperAdmin)
+        return Status::Forbidden("Only a super admin can change a super admin's account");
     }
     std::vector<std::string> errors;
     ApplyUser(ctx, *body, u, creating, errors);
@@ -136,6 +141,10 @@ http::Response Write(Ctx& ctx, bool creating) {
     if (!errors.empty()) return Validation(std::move(errors));
     auto saved = creating ? tx.Repo<User>().Insert(u) : tx.Repo<User>().Update(u);
     if (!saved.ok()) return saved.status();
+    // A new password or an archive signs the user out everywhere (a stolen session ends with it).
+    bool password_changed = !creating && saved->password_hash != old_hash;
+    if (!creating && (saved->archived || password_changed))
+      CAIRN_RETURN_IF_ERROR(tx.Repo<WebSession>().DeleteWhere(store::Query().Where("user_id", store::Op::kEq, saved->id)).status());
     json::object after = UserJson(*saved);
     json::object details = creating ? json::object{} : Diff(before, after);
     details.erase("password_hash");

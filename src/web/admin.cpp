@@ -39,6 +39,7 @@ http::Response Users(Ctx& ctx) {
   h += "<div class=\"table-wrap\"><table class=\"striped\" id=\"users\"><thead><tr><th scope=\"col\">Email</th><th scope=\"col\">Name</th>"
        "<th scope=\"col\">Role</th><th scope=\"col\">Created</th></tr></thead><tbody>";
   for (const auto& v : a.Array("users")) {
+    if (!v.is_object()) continue;
     const auto& u = v.get_object();
     h += "<tr><td><a href=\"/admin/users/" + Text(u, "id") + "/edit\">" + Esc(Text(u, "email")) + "</a></td><td>" +
          Esc(Text(u, "first_name") + " " + Text(u, "last_name")) + "</td><td>" + Esc(RoleLabel(Text(u, "security_level"))) +
@@ -137,6 +138,7 @@ http::Response Keys(Ctx& ctx) {
   h += "<div class=\"table-wrap\"><table class=\"striped\" id=\"api-keys\"><thead><tr><th scope=\"col\">Name</th><th scope=\"col\">Key</th>"
        "<th scope=\"col\">Acts as</th><th scope=\"col\">Scope</th><th scope=\"col\">Last used</th><th scope=\"col\"></th></tr></thead><tbody>";
   for (const auto& v : rows) {
+    if (!v.is_object()) continue;
     const auto& k = v.get_object();
     std::string scope;
     if (Bool(k, "password_access")) scope += "<span class=\"chip\">passwords</span> ";
@@ -161,7 +163,8 @@ http::Response KeyForm(Ctx& ctx, const std::map<std::string, std::string>& error
   auto users = ctx.Call("GET", "/api/v1/users?page_size=1000");
   std::vector<std::pair<std::string, std::string>> choices = {{"", "Choose a user"}};
   for (const auto& v : users.Array("users"))
-    choices.emplace_back(Text(v.get_object(), "id"), Text(v.get_object(), "email") + " (" + RoleLabel(Text(v.get_object(), "security_level")) + ")");
+    if (v.is_object())
+      choices.emplace_back(Text(v.get_object(), "id"), Text(v.get_object(), "email") + " (" + RoleLabel(Text(v.get_object(), "security_level")) + ")");
   std::string user = ctx.F("user_id").empty() ? std::to_string(ctx.user.id) : ctx.F("user_id");
   std::string h = "<nav aria-label=\"breadcrumb\"><ul><li><a href=\"/admin/api_keys\">API keys</a></li><li>New API key</li></ul></nav>"
                   "<h1>New API key</h1>" + Summary(errors, "key");
@@ -262,6 +265,7 @@ http::Response Activity(Ctx& ctx) {
   size_t shown = 0;
   for (const auto& v : rows) {
     if (shown++ == 50) break;
+    if (!v.is_object()) continue;
     const auto& l = v.get_object();
     std::string what = "<span class=\"chip\">" + Esc(Text(l, "record_type")) + "</span> " + Esc(Text(l, "record_name"));
     if (Text(l, "record_type") == "Company" && !Text(l, "record_id").empty())

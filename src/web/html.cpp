@@ -1,9 +1,11 @@
 #include "web/html.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <set>
+#include <vector>
 
 #include "http/message.h"
 
@@ -108,7 +110,8 @@ std::string DecodeEntities(std::string_view s) {
       out += s[i];
       continue;
     }
-    size_t semi = s.find(';', i);
+    size_t semi = s.substr(i, 12).find(';');  // entities are short: never a search to the end
+    if (semi != std::string_view::npos) semi += i;
     if (semi == std::string_view::npos || semi - i > 10) {
       out += s[i];
       continue;
@@ -200,6 +203,9 @@ std::string SanitizeHtml(std::string_view in) {
   out.reserve(in.size());
   size_t i = 0;
   std::string skipping;  // the element whose content is being dropped
+  // The elements open in the output: a closing tag is kept only when it closes one of them (so
+  // an article can't close the page's own elements), and what is left open is closed at the end.
+  std::vector<std::string> open;
   while (i < in.size()) {
     char c = in[i];
     if (c != '<') {
@@ -270,7 +276,14 @@ std::string SanitizeHtml(std::string_view in) {
     }
     if (!kKeep.count(name)) continue;  // the tag goes, its text stays
     if (closing) {
-      if (!kVoid.count(name)) out += "</" + name + ">";
+      if (kVoid.count(name)) continue;
+      auto it = std::find(open.rbegin(), open.rend(), name);
+      if (it == open.rend()) continue;
+      size_t keep = static_cast<size_t>(open.rend() - it) - 1;
+      while (open.size() > keep) {
+        out += "</" + open.back() + ">";
+        open.pop_back();
+      }
       continue;
     }
     std::string tag = "<" + name;
@@ -284,6 +297,11 @@ std::string SanitizeHtml(std::string_view in) {
     }
     if (name == "a") tag += " rel=\"noopener noreferrer nofollow\"";
     out += tag + ">";
+    if (!kVoid.count(name)) open.push_back(name);
+  }
+  while (!open.empty()) {
+    out += "</" + open.back() + ">";
+    open.pop_back();
   }
   return out;
 }

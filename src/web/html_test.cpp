@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+
 #include "web/internal.h"
 
 namespace cairn::web {
@@ -81,7 +83,17 @@ TEST(Html, SanitizingKeepsFormattingAndDropsEverythingThatRuns) {
   EXPECT_EQ(SanitizeHtml("<p title='a\"><script>alert(1)</script>'>t</p>"), "<p>t</p>");
   EXPECT_EQ(SanitizeHtml("<unknown>kept text</unknown>"), "kept text");
   EXPECT_EQ(SanitizeHtml("<td colspan=2 rowspan=\"x\">c</td>"), "<td colspan=\"2\">c</td>");
-  EXPECT_EQ(SanitizeHtml("<p>unclosed <a href=\"/companies/1\">rel"), "<p>unclosed <a href=\"/companies/1\" rel=\"noopener noreferrer nofollow\">rel");
+  // Tags are balanced: what is left open is closed, a closing tag that closes nothing goes.
+  EXPECT_EQ(SanitizeHtml("<p>unclosed <a href=\"/companies/1\">rel"),
+            "<p>unclosed <a href=\"/companies/1\" rel=\"noopener noreferrer nofollow\">rel</a></p>");
+  EXPECT_EQ(SanitizeHtml("x</div></article></main>y"), "xy");
+  EXPECT_EQ(SanitizeHtml("<ul><li>a<li>b</ul>c"), "<ul><li>a<li>b</li></li></ul>c");
+  EXPECT_EQ(SanitizeHtml("<b><i>x</b>y</i>"), "<b><i>x</i></b>y");
+  // Many ampersands cost a pass, not a search to the end for each.
+  std::string amps = "<a href=\"https://x/" + std::string(200000, '&') + "\">x</a>";
+  auto started = std::chrono::steady_clock::now();
+  EXPECT_NE(SanitizeHtml(amps).find("href"), std::string::npos);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(1));
 }
 
 TEST(Html, TheStaticFilesAreBuiltIn) {

@@ -554,6 +554,7 @@ http::Response RunPage(Ctx& ctx) {
     size_t shown = 0;
     for (const auto& cv : rows) {
       if (shown++ == 50) break;
+      if (!cv.is_object()) continue;
       const auto& c = cv.get_object();
       std::string record = Esc(Text(c, "name"));
       if (Text(c, "record_type") == "Asset" && !Text(c, "record_id").empty())
@@ -592,7 +593,8 @@ http::Response RunEvents(Ctx& ctx) {
   http::Response r;
   r.content_type = "text/event-stream";
   r.headers.emplace_back("X-Content-Type-Options", "nosniff");
-  auto event = [](const std::string& name, const std::string& html) {
+  auto event = [](const std::string& name, std::string html) {
+    std::erase(html, '\r');  // a lone CR would end an event line early
     std::string out = "event: " + name + "\n";
     size_t start = 0;
     while (start <= html.size()) {
@@ -617,8 +619,13 @@ http::Response RunEvents(Ctx& ctx) {
   };
   auto last = std::make_shared<std::string>(r.body);
   auto finished = std::make_shared<bool>(!Running(Text(first.Object("sync_run"), "state")));
-  r.stream = [call, event, last, finished]() -> std::optional<std::string> {
-    if (*finished) return std::nullopt;
+  // A stream lasts a minute at most: the browser then connects again (EventSource does so by
+  // itself), which checks the session again; a comment every 15 s finds a closed tab sooner.
+  const int64_t every = std::max<int64_t>(1, ctx.options.progress_every_ms);
+  auto ticks = std::make_shared<int64_t>(0);
+  const int64_t max_ticks = 60000 / every, heartbeat = std::max<int64_t>(1, 15000 / every);
+  r.stream = [call, event, last, finished, ticks, max_ticks, heartbeat]() -> std::optional<std::string> {
+    if (*finished || ++*ticks > max_ticks) return std::nullopt;
     auto resp = call();
     if (resp.status != 200) return std::nullopt;
     boost::system::error_code ec;
@@ -629,6 +636,7 @@ http::Response RunEvents(Ctx& ctx) {
     std::string html = RunStatus(run->get_object());
     std::string out;
     if (html != *last) out = event("progress", html);
+    else if (*ticks % heartbeat == 0) out = ": still running\n\n";
     *last = html;
     if (!Running(Text(run->get_object(), "state"))) {
       *finished = true;
@@ -696,7 +704,7 @@ http::Response Match(Ctx& ctx) {
     const auto& r = v.get_object();
     std::string mid = Text(r, "id");
     std::string action = "/admin/matchers/" + mid;
-    std::vector<std::pair<std::string, std::string>> back = {{"back", "/admin/integrations/" + id + "/match?show=" + show + "&search=" + search}};
+    std::vector<std::pair<std::string, std::string>> back = {{"back", "/admin/integrations/" + id + "/match?show=" + Url(show) + "&search=" + Url(search)}};
     auto with = [&](std::string k, std::string val) {
       auto h2 = back;
       h2.emplace_back(std::move(k), std::move(val));
@@ -746,8 +754,7 @@ http::Response BulkMatch(Ctx& ctx) {
 
 http::Response MatchOne(Ctx& ctx) {
   std::string id = std::to_string(ctx.PathId());
-  std::string back = ctx.F("back");
-  if (back.empty() || back[0] != '/' || (back.size() > 1 && back[1] == '/')) back = "/admin/integrations";
+  std::string back = ctx.F("back").empty() ? "/admin/integrations" : SafeNext(ctx.F("back"));
   std::string what = ctx.F("do");
   ApiAnswer a;
   if (what == "create") {

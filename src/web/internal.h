@@ -55,6 +55,8 @@ struct Ctx {
   std::string Q(const std::string& name, const std::string& fallback = "") const;
   std::string F(const std::string& name) const;
   int64_t PathId() const;  // 0 when not a positive number
+  // Another path parameter as a positive number ({item}, {delivery}); 0 when it is not one.
+  int64_t PathNumber(const std::string& name) const;
   // Calls /api/v1 as the signed-in user. `path` may carry a query string.
   ApiAnswer Call(const std::string& method, const std::string& path, const json::value& body = nullptr) const;
 };
@@ -66,6 +68,8 @@ http::Response Page(const Ctx& ctx, const std::string& title, const std::string&
 http::Response Fragment(const std::string& html, int status = 200);
 // 303 to `to`, with a message shown on the next page.
 http::Response Redirect(const std::string& to, const std::string& flash = "");
+// `next` when it is a path on this server, "/" otherwise (a redirect target from a request).
+std::string SafeNext(const std::string& next);
 // A page that says what went wrong with an API call (403, 404, ...), with a way back.
 http::Response ErrorPage(const Ctx& ctx, const ApiAnswer& a, const std::string& back = "/");
 // The hidden CSRF field every form carries.

@@ -87,6 +87,7 @@ http::Response Companies(Ctx& ctx) {
   int64_t shown = 0;
   for (const auto& v : rows) {
     if (shown++ == size) break;
+    if (!v.is_object()) continue;
     const auto& c = v.get_object();
     std::string integrations;
     if (const auto* i = c.if_contains("integrations"); i && i->is_array())
@@ -216,6 +217,7 @@ http::Response Resync(Ctx& ctx) {
     auto slash = back.find('/', scheme + 3);
     back = slash == std::string::npos ? "/" : back.substr(slash);
   }
+  back = SafeNext(back);
   if (!a.ok()) return Redirect(back, "Re-sync failed: " + a.Message());
   return Redirect(back, "Re-synced from the vendor.");
 }
@@ -235,6 +237,7 @@ http::Response Search(Ctx& ctx) {
   size_t shown = 0;
   for (const auto& v : rows) {
     if (shown++ == 25) break;
+    if (!v.is_object()) continue;
     const auto& r = v.get_object();
     std::string type = Text(r, "type"), id = Text(r, "id"), company = Text(r, "company_id");
     std::string href = type == "Company" ? "/companies/" + id : type == "Asset" ? "/assets/" + id

@@ -58,6 +58,7 @@ http::Response Rules(Ctx& ctx, const std::map<std::string, std::string>& errors 
     h += "<div class=\"table-wrap\"><table class=\"striped\" id=\"sort-rules\"><thead><tr><th scope=\"col\">Kind</th><th scope=\"col\">Vendor type</th>"
          "<th scope=\"col\">Layout</th><th scope=\"col\"></th></tr></thead><tbody>";
     for (const auto& v : rule_rows) {
+      if (!v.is_object()) continue;
       const auto& r = v.get_object();
       h += "<tr><td>" + Esc(Text(r, "kind")) + "</td><td>" + Esc(Text(r, "vendor_type")) + "</td><td>" +
            Esc(layout_names[Text(r, "asset_layout_id")]) + "</td><td>" +
@@ -92,6 +93,7 @@ http::Response Rules(Ctx& ctx, const std::map<std::string, std::string>& errors 
     h += "<div class=\"table-wrap\"><table class=\"striped\" id=\"connected-fields\"><thead><tr><th scope=\"col\">Kind</th><th scope=\"col\">Data point</th>"
          "<th scope=\"col\">Field</th><th scope=\"col\">Blank overwrites</th><th scope=\"col\"></th></tr></thead><tbody>";
     for (const auto& v : con_rows) {
+      if (!v.is_object()) continue;
       const auto& r = v.get_object();
       h += "<tr><td>" + Esc(Text(r, "kind")) + "</td><td>" + Esc(Text(r, "data_point")) + "</td><td>" + Esc(Text(r, "layout_field_label")) +
            "</td><td>" + (Bool(r, "overwrite_blank") ? "yes" : "no") + "</td><td>" +
@@ -154,7 +156,7 @@ http::Response AddConnected(Ctx& ctx) {
 
 http::Response Remove(Ctx& ctx, const char* what) {
   std::string id = std::to_string(ctx.PathId());
-  auto a = ctx.Call("DELETE", "/api/v1/integrations/" + id + "/" + what + "/" + ctx.path["item"]);
+  auto a = ctx.Call("DELETE", "/api/v1/integrations/" + id + "/" + what + "/" + std::to_string(ctx.PathNumber("item")));
   return Redirect("/admin/integrations/" + id + "/sort_rules", a.ok() ? "Removed." : "Not removed: " + a.Message());
 }
 

@@ -10,7 +10,9 @@
 namespace cairn::web {
 namespace {
 
-constexpr std::string_view kSessionCookie = "cairn_session";
+// "__Host-": the browser takes it only Secure, for Path=/ and from this host itself, so a sibling
+// subdomain can't plant a session of its choosing.
+constexpr std::string_view kSessionCookie = "__Host-cairn_session";
 constexpr std::string_view kLoginCookie = "cairn_login";
 constexpr std::string_view kFlashCookie = "cairn_flash";
 // The tab icon (three stacked stones), inline so that no request for /favicon.ico goes unanswered.
@@ -63,11 +65,19 @@ std::vector<std::string> Segments(std::string_view path) {
   return out;
 }
 
-// Only a path on this server: "/x" but not "//evil.example" or "/\evil".
+}  // namespace
+
+// Only a path on this server: "/x" but not "//evil.example", "/\evil" or "/\t/evil" (browsers
+// drop tabs and spaces from a Location, and read a backslash as a slash).
 std::string SafeNext(const std::string& next) {
-  if (next.size() < 1 || next[0] != '/' || (next.size() > 1 && (next[1] == '/' || next[1] == '\\'))) return "/";
+  if (next.empty() || next[0] != '/') return "/";
+  for (char c : next)
+    if (static_cast<unsigned char>(c) <= 0x20 || c == '\\' || c == 0x7f) return "/";
+  if (next.size() > 1 && next[1] == '/') return "/";
   return next;
 }
+
+namespace {
 
 std::string LoginPage(const std::string& csrf, const std::string& email, const std::string& next,
                       const std::string& error, const std::string& notice) {
@@ -162,8 +172,10 @@ std::string Ctx::F(const std::string& name) const {
   return it == form.end() ? "" : it->second;
 }
 
-int64_t Ctx::PathId() const {
-  auto it = path.find("id");
+int64_t Ctx::PathId() const { return PathNumber("id"); }
+
+int64_t Ctx::PathNumber(const std::string& name) const {
+  auto it = path.find(name);
   if (it == path.end() || it->second.empty() || it->second.size() > 18) return 0;
   int64_t n = 0;
   for (char c : it->second) {

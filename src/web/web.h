@@ -4,11 +4,13 @@
 // is never written twice. Static files (htmx, Pico CSS, Cairn's own CSS and JS) are built into
 // the binary and served from /static/.
 //
-// Security: sessions are random tokens in Secure, HttpOnly, SameSite=Lax cookies (the store keeps
-// only their hash); every POST carries a CSRF token tied to the session (and the sign-in form one
+// Security: sessions are random tokens in Secure, HttpOnly, SameSite=Lax "__Host-" cookies (the
+// store keeps only their hash; a new password or an archive ends a user's sessions); every POST carries a CSRF token tied to the session (and the sign-in form one
 // tied to a pre-session cookie) and a same-origin Origin header when the browser sends one; failed
 // sign-ins lock the address out for a while; pages are sent with a strict Content-Security-Policy
-// (scripts and styles from /static/ only) and may not be framed.
+// (scripts and styles from /static/ only) and may not be framed. Article HTML is shown through an
+// allow-list sanitizer (html.h SanitizeHtml). A run's live progress stream lasts a minute at most
+// (the browser reconnects, and the session is checked again).
 //
 // Thread-safe: Handle may be called from every server thread.
 #pragma once

@@ -25,6 +25,7 @@ http::Response List(Ctx& ctx) {
   h += "<div class=\"table-wrap\"><table class=\"striped\" id=\"webhooks\"><thead><tr><th scope=\"col\">Name</th><th scope=\"col\">Sends to</th>"
        "<th scope=\"col\">Events</th><th scope=\"col\">State</th></tr></thead><tbody>";
   for (const auto& v : rows) {
+    if (!v.is_object()) continue;
     const auto& w = v.get_object();
     std::string events;
     if (const auto* e = w.if_contains("events"); e && e->is_array())
@@ -140,6 +141,7 @@ http::Response Show(Ctx& ctx) {
   h += "<div class=\"table-wrap\"><table class=\"striped\" id=\"deliveries\"><thead><tr><th scope=\"col\">Event</th><th scope=\"col\">State</th>"
        "<th scope=\"col\">Attempts</th><th scope=\"col\">Last answer</th><th scope=\"col\">Created</th><th scope=\"col\"></th></tr></thead><tbody>";
   for (const auto& v : rows) {
+    if (!v.is_object()) continue;
     const auto& x = v.get_object();
     std::string attempts, last;
     if (const auto* at = x.if_contains("attempts"); at && at->is_array()) {
@@ -168,7 +170,7 @@ http::Response Test(Ctx& ctx) {
 
 http::Response Redeliver(Ctx& ctx) {
   std::string id = std::to_string(ctx.PathId());
-  auto a = ctx.Call("POST", "/api/v1/webhooks/" + id + "/deliveries/" + ctx.path["delivery"] + "/redeliver", json::object{});
+  auto a = ctx.Call("POST", "/api/v1/webhooks/" + id + "/deliveries/" + std::to_string(ctx.PathNumber("delivery")) + "/redeliver", json::object{});
   return Redirect("/admin/webhooks/" + id, a.ok() ? "Queued to be sent again." : "Not queued: " + a.Message());
 }
 

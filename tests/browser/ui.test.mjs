@@ -56,7 +56,7 @@ describe("sign-in", () => {
     await page.keyboard.press("Tab");
     assert.equal(await page.evaluate(() => document.activeElement.textContent), "Skip to content");
     const cookies = await page.context().cookies();
-    const session = cookies.find((c) => c.name === "cairn_session");
+    const session = cookies.find((c) => c.name === "__Host-cairn_session");
     assert.ok(session, "a session cookie");
     assert.equal(session.httpOnly, true);
     assert.equal(session.secure, true);
@@ -68,6 +68,18 @@ describe("sign-in", () => {
     assert.match(page.url(), /\/login/, "the old session no longer works");
     assert.deepEqual(page.problems(), []);
     await page.context().close();
+  });
+
+  test("after sign-in, `next` leads only to a page of this server", async () => {
+    for (const next of ["/%09/evil.example", "//evil.example", "/%5Cevil.example", "https://evil.example/x"]) {
+      const page = await watchedPage(browser);
+      await page.goto(`${stack.url}/login?next=${next}`);
+      await page.fill("#f-email", stack.email);
+      await page.fill("#f-password", stack.password);
+      await Promise.all([page.waitForNavigation(), page.click("button[type=submit]")]);
+      assert.equal(new URL(page.url()).host, new URL(stack.url).host, next);
+      await page.context().close();
+    }
   });
 
   test("a form posted without the session's CSRF token, or from another origin, is refused and changes nothing", async () => {
@@ -484,6 +496,17 @@ describe("admin", () => {
     await Promise.all([page.waitForURL(/\/admin\/users$/), page.click("button:has-text('Save user')")]);
     assert.match(await page.textContent(".notice"), /dana@example.com created/);
     assert.match(await page.textContent("#users"), /dana@example.com[\s\S]*Admin/);
+
+    // A new password signs Dana out everywhere.
+    const danaPage = await watchedPage(browser);
+    await signIn(danaPage, stack, "dana@example.com", "dana's long password");
+    assert.match(danaPage.url(), /\/companies$/);
+    await page.click("#users >> text=dana@example.com");
+    await page.fill("#f-password", "a brand new password");
+    await Promise.all([page.waitForURL(/\/admin\/users$/), page.click("button:has-text('Save user')")]);
+    await danaPage.goto(stack.url + "/companies");
+    assert.match(danaPage.url(), /\/login/, "the old session ended with the old password");
+    await danaPage.context().close();
 
     // A key for Dana, shown once, that works until it is revoked.
     await page.goto(stack.url + "/admin/api_keys/new");

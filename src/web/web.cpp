@@ -414,13 +414,21 @@ struct Web::Impl {
       return ShowLogin(req, email, "Enter your email and password.", 422);
     std::string key = ToLower(email);
     int64_t now = clock.NowMs();
-    auto locked = store.Read([&](store::Tx& tx) -> Result<int64_t> {
-      auto f = tx.Repo<LoginFailure>().FindFirst(store::Query().Where("email", store::Op::kEq, key));
-      if (!f.ok()) return f.status();
-      return *f && (*f)->locked_until > now ? (*f)->locked_until : 0;
+    // Failures are counted per address signed in to, and per network address signing in (so
+    // that one client can't try address after address, or lock everyone out, unchecked).
+    const std::string from = "ip:" + req.remote_ip;
+    auto locked = store.Read([&](store::Tx& tx) -> Result<std::pair<int64_t, int64_t>> {
+      std::pair<int64_t, int64_t> until{0, 0};
+      for (auto [k, slot] : {std::pair<const std::string*, int64_t*>{&key, &until.first}, {&from, &until.second}}) {
+        auto f = tx.Repo<LoginFailure>().FindFirst(store::Query().Where("email", store::Op::kEq, *k));
+        if (!f.ok()) return f.status();
+        if (*f && (*f)->locked_until > now) *slot = (*f)->locked_until;
+      }
+      return until;
     });
     if (!locked.ok()) return ShowLogin(req, email, "Sign-in is unavailable: " + locked.status().message(), 503);
-    if (*locked) return ShowLogin(req, email, LockMessage(*locked - now), 429);
+    if (locked->second) return ShowLogin(req, email, LockMessage(locked->second - now, true), 429);
+    if (locked->first) return ShowLogin(req, email, LockMessage(locked->first - now), 429);
 
     auto user = store.Read([&](store::Tx& tx) {
       return tx.Repo<User>().FindFirst(store::Query().Where("email", store::Op::kEqNoCase, email));
@@ -432,7 +440,9 @@ struct Web::Impl {
       (void)VerifyPassword(dummy_hash, form["password"]);
     }
     if (!good) {
-      int64_t until = RecordFailure(key, now);
+      int64_t by_address = RecordFailure(from, now, options.max_failures_per_address);
+      int64_t until = RecordFailure(key, now, options.max_failures);
+      if (by_address > now) return ShowLogin(req, email, LockMessage(by_address - now, true), 429);
       if (until > now) return ShowLogin(req, email, LockMessage(until - now), 429);
       return ShowLogin(req, email, "Wrong email or password.", 401);
     }
@@ -470,15 +480,23 @@ struct Web::Impl {
     return r;
   }
 
-  std::string LockMessage(int64_t left_ms) const {
+  std::string LockMessage(int64_t left_ms, bool network = false) const {
     int64_t minutes = std::max<int64_t>(1, (left_ms + 59999) / 60000);
-    return "Too many failed sign-ins for this address. Try again in " + std::to_string(minutes) +
-           (minutes == 1 ? " minute" : " minutes") + ", or ask an administrator to reset your password.";
+    std::string wait = std::to_string(minutes) + (minutes == 1 ? " minute" : " minutes");
+    if (network) return "Too many failed sign-ins from your network address. Try again in " + wait + ".";
+    return "Too many failed sign-ins for this address. Try again in " + wait +
+           ", or ask an administrator to reset your password.";
   }
 
-  // Counts a failure; returns when the address is locked until (0 = not locked).
-  int64_t RecordFailure(const std::string& key, int64_t now) {
+  // Counts a failure of `key` (an email, or "ip:" and a network address); returns when it is
+  // locked until (0 = not locked). Settled rows of other keys are dropped on the way.
+  int64_t RecordFailure(const std::string& key, int64_t now, int max_failures) {
     auto until = store.Write([&](store::Tx& tx) -> Result<int64_t> {
+      CAIRN_RETURN_IF_ERROR(tx.Repo<LoginFailure>()
+                                .DeleteWhere(store::Query()
+                                                 .Where("locked_until", store::Op::kLe, now)
+                                                 .Where("first_failure_at", store::Op::kLe, now - options.failure_window_ms))
+                                .status());
       auto f = tx.Repo<LoginFailure>().FindFirst(store::Query().Where("email", store::Op::kEq, key));
       if (!f.ok()) return f.status();
       LoginFailure row = f->value_or(LoginFailure{});
@@ -488,7 +506,7 @@ struct Web::Impl {
       }
       row.email = key;
       row.failures += 1;
-      if (row.failures >= options.max_failures) {
+      if (row.failures >= max_failures) {
         row.locked_until = now + options.lockout_ms;
         row.failures = 0;
         row.first_failure_at = now;

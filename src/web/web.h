@@ -33,6 +33,8 @@ struct WebOptions {
   // After `max_failures` failed sign-ins for one address within `failure_window_ms`, sign-in
   // for it is refused for `lockout_ms`.
   int max_failures = 5;
+  // The same for one network address, whatever email it tries.
+  int max_failures_per_address = 20;
   int64_t failure_window_ms = 15LL * 60 * 1000;
   int64_t lockout_ms = 15LL * 60 * 1000;
   // How often a running sync's page is sent new progress (server-sent events).

@@ -67,6 +67,7 @@ http::Response Companies(Ctx& ctx) {
   bool has_next = static_cast<int64_t>(rows.size()) > size;
 
   std::string h = "<hgroup><h1>Companies</h1><p>Everyone you document, with what your integrations bring in.</p></hgroup>";
+  if (ctx.Editor()) h += "<p><a role=\"button\" href=\"/companies/new\">New company</a></p>";
   h += "<form method=\"get\" action=\"/companies\" class=\"toolbar\" role=\"search\"><input type=\"search\" name=\"search\" "
        "placeholder=\"Filter by name\" aria-label=\"Filter companies by name\" value=\"" + Esc(search) + "\">"
        "<input type=\"hidden\" name=\"sort\" value=\"" + Esc(sort) + "\"><input type=\"hidden\" name=\"direction\" value=\"" +
@@ -102,6 +103,82 @@ http::Response Companies(Ctx& ctx) {
   return Page(ctx, "Companies", "companies", h);
 }
 
+const std::vector<std::pair<std::string, std::string>> kCompanyFields = {
+    {"name", "Name"},         {"nickname", "Nickname"},          {"company_type", "Type"},
+    {"id_number", "ID number"}, {"address_line_1", "Address"},     {"address_line_2", "Address, line 2"},
+    {"city", "City"},         {"state", "State or region"},      {"zip", "Postal code"},
+    {"country_name", "Country"}, {"phone_number", "Phone"},      {"fax_number", "Fax"},
+    {"website", "Website"}};
+
+http::Response CompanyForm(Ctx& ctx, const json::object& c, const std::string& action, bool editing,
+                           const std::map<std::string, std::string>& errors, int status) {
+  std::string title = editing ? "Edit " + Text(c, "name") : std::string("New company");
+  auto err = [&](const std::string& k) {
+    auto it = errors.find(k);
+    return it == errors.end() ? std::string() : it->second;
+  };
+  std::string h = "<nav aria-label=\"breadcrumb\"><ul><li><a href=\"/companies\">Companies</a></li><li>" + Esc(title) +
+                  "</li></ul></nav><h1>" + Esc(title) + "</h1>";
+  if (!errors.empty())
+    h += "<p class=\"form-error\" role=\"alert\" id=\"form-errors\">The company was not saved: fix the fields marked below. " +
+         Esc(err("")) + "</p>";
+  h += "<form method=\"post\" action=\"" + Esc(action) + "\" novalidate>" + CsrfField(ctx) + "<div class=\"grid-form\">";
+  for (const auto& [k, label] : kCompanyFields)
+    h += "<div>" + Input({.name = k, .label = label, .value = Text(c, k), .error = err(k), .required = k == "name"}) + "</div>";
+  h += "</div><label for=\"f-notes\">Notes</label><textarea id=\"f-notes\" name=\"notes\" rows=\"4\">" + Esc(Text(c, "notes")) +
+       "</textarea><button type=\"submit\">Save company</button> <a class=\"secondary\" href=\"" +
+       Esc(editing ? "/companies/" + Text(c, "id") : std::string("/companies")) + "\">Cancel</a></form>";
+  return Page(ctx, title, "companies", h, status);
+}
+
+json::object CompanyBody(const Ctx& ctx) {
+  json::object o;
+  for (const auto& [k, label] : kCompanyFields) o[k] = ctx.F(k);
+  o["notes"] = ctx.F("notes");
+  return o;
+}
+
+std::vector<std::string> CompanyFieldNames() {
+  std::vector<std::string> out;
+  for (const auto& [k, label] : kCompanyFields) out.push_back(k);
+  out.push_back("notes");
+  return out;
+}
+
+http::Response NewCompany(Ctx& ctx) { return CompanyForm(ctx, json::object{}, "/companies/new", false, {}, 200); }
+
+http::Response CreateCompany(Ctx& ctx) {
+  auto body = CompanyBody(ctx);
+  auto a = ctx.Call("POST", "/api/v1/companies", json::object{{"company", body}});
+  if (!a.ok()) return CompanyForm(ctx, body, "/companies/new", false, a.FieldErrors(CompanyFieldNames()), a.status);
+  return Redirect("/companies/" + Text(a.Object("company"), "id"), "Company \"" + Text(a.Object("company"), "name") + "\" created.");
+}
+
+http::Response EditCompany(Ctx& ctx) {
+  std::string id = std::to_string(ctx.PathId());
+  auto a = ctx.Call("GET", "/api/v1/companies/" + id);
+  if (!a.ok()) return ErrorPage(ctx, a, "/companies");
+  return CompanyForm(ctx, a.Object("company"), "/companies/" + id + "/edit", true, {}, 200);
+}
+
+http::Response UpdateCompany(Ctx& ctx) {
+  std::string id = std::to_string(ctx.PathId());
+  auto body = CompanyBody(ctx);
+  auto a = ctx.Call("PUT", "/api/v1/companies/" + id, json::object{{"company", body}});
+  if (!a.ok()) {
+    body["id"] = ctx.PathId();
+    return CompanyForm(ctx, body, "/companies/" + id + "/edit", true, a.FieldErrors(CompanyFieldNames()), a.status);
+  }
+  return Redirect("/companies/" + id, "Saved.");
+}
+
+http::Response ArchiveCompany(Ctx& ctx, bool archive) {
+  std::string id = std::to_string(ctx.PathId());
+  auto a = ctx.Call("PUT", "/api/v1/companies/" + id + (archive ? "/archive" : "/unarchive"), json::object{});
+  if (!a.ok()) return Redirect("/companies/" + id, "Not done: " + a.Message());
+  return Redirect("/companies/" + id, archive ? "Archived: the company is hidden from lists until it is unarchived." : "Unarchived.");
+}
+
 http::Response CompanyPage(Ctx& ctx) {
   std::string id = std::to_string(ctx.PathId());
   auto a = ctx.Call("GET", "/api/v1/companies/" + id);
@@ -116,6 +193,12 @@ http::Response CompanyPage(Ctx& ctx) {
                   id + "/articles\">Articles</a></li></ul></nav>";
   h += "<hgroup><h1>" + Esc(Text(c, "name")) + (Bool(c, "archived") ? " " + Badge("archived") : "") + "</h1><p>" +
        Esc(Text(c, "company_type")) + "</p></hgroup>";
+  if (ctx.Editor())
+    h += "<div class=\"run-buttons\"><a role=\"button\" class=\"secondary outline\" href=\"/companies/" + id + "/edit\">Edit</a>" +
+         (Bool(c, "archived") ? ButtonForm(ctx, "/companies/" + id + "/unarchive", "Unarchive", "secondary outline")
+                              : ButtonForm(ctx, "/companies/" + id + "/archive", "Archive", "secondary outline",
+                                           "Archive this company? It is hidden from lists; nothing is deleted.")) +
+         "</div>";
   h += "<div class=\"grid\"><section><h2>Details</h2><dl class=\"details\">";
   auto row = [&](const char* key, const char* label) {
     std::string v = Text(c, key);
@@ -254,7 +337,13 @@ http::Response Search(Ctx& ctx) {
 
 void AddDocumentationPages(PageRoutes& r) {
   r.push_back({"GET", "/companies", Companies});
+  r.push_back({"GET", "/companies/new", NewCompany});
+  r.push_back({"POST", "/companies/new", CreateCompany});
   r.push_back({"GET", "/companies/{id}", CompanyPage});
+  r.push_back({"GET", "/companies/{id}/edit", EditCompany});
+  r.push_back({"POST", "/companies/{id}/edit", UpdateCompany});
+  r.push_back({"POST", "/companies/{id}/archive", [](Ctx& c) { return ArchiveCompany(c, true); }});
+  r.push_back({"POST", "/companies/{id}/unarchive", [](Ctx& c) { return ArchiveCompany(c, false); }});
   r.push_back({"GET", "/assets/{id}", AssetPage});
   r.push_back({"POST", "/admin/cards/{id}/resync", Resync});
   r.push_back({"GET", "/search", Search});

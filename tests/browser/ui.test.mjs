@@ -473,6 +473,39 @@ describe("documentation", () => {
     assert.deepEqual(page.problems(), []);
     await page.context().close();
   });
+  test("a company is created, edited and archived; an article without a title is refused", async () => {
+    const page = await watchedPage(browser);
+    await signIn(page, stack);
+    await page.click("text=New company");
+    await page.fill("#f-city", "Leeds");
+    await page.click("button:has-text('Save company')");
+    assert.match(await page.textContent("#f-name-error"), /^Can't be blank/);
+    assert.equal(await page.inputValue("#f-city"), "Leeds", "what was typed is kept");
+    await page.fill("#f-name", "Umbrella Corp");
+    await Promise.all([page.waitForURL(/\/companies\/\d+$/), page.click("button:has-text('Save company')")]);
+    assert.match(await page.textContent(".notice"), /Umbrella Corp" created/);
+    await page.click("a:has-text('Edit')");
+    await page.fill("#f-phone_number", "+44 113 496 0000");
+    await Promise.all([page.waitForURL(/\/companies\/\d+$/), page.click("button:has-text('Save company')")]);
+    assert.match(await page.textContent(".details"), /\+44 113 496 0000/);
+    const id = page.url().split("/").pop();
+    const log = await stack.api("GET", `/api/v1/activity_logs?resource_type=Company&resource_id=${id}`);
+    assert.ok(log.some((l) => l.action === "updated" && l.app_type === "web"), JSON.stringify(log));
+    page.once("dialog", (d) => d.accept());
+    await page.click("button:has-text('Archive')");
+    assert.match(await page.textContent("h1"), /archived/);
+    await page.goto(stack.url + "/companies?search=Umbrella");
+    assert.match(await page.textContent(".empty"), /No company matches/);
+
+    await page.goto(stack.url + "/articles/new");
+    await page.click(".editor");
+    await page.keyboard.type("Body without a title");
+    await page.click("button:has-text('Save article')");
+    assert.match(await page.textContent("#f-name-error"), /^Can't be blank/);
+    assert.match(await page.textContent(".editor"), /Body without a title/, "the body is kept");
+    assert.deepEqual(page.problems(), []);
+    await page.context().close();
+  });
 });
 
 describe("admin", () => {

@@ -1,6 +1,7 @@
 // A company's passwords (revealed on request, each reveal in the activity log), articles (read
 // sanitized, written in a small rich-text editor) and folders.
 #include <map>
+#include <optional>
 
 #include "core/text.h"
 #include "web/internal.h"
@@ -48,7 +49,7 @@ http::Response Passwords(Ctx& ctx) {
     rows.push_back(json::object{{"id", p.id}, {"name", p.name}, {"username", p.username}, {"url", p.url}});
   if (rows.empty()) return Page(ctx, "Passwords: " + name, "companies", h + Empty("No passwords for " + name + " yet.", "Add the first one: it is stored encrypted."));
   h += "<div class=\"table-wrap\"><table class=\"striped\" id=\"passwords\"><thead><tr><th scope=\"col\">Name</th><th scope=\"col\">Username</th>"
-       "<th scope=\"col\">Password</th><th scope=\"col\">URL</th></tr></thead><tbody>";
+       "<th scope=\"col\">Password</th><th scope=\"col\">URL</th><th scope=\"col\"></th></tr></thead><tbody>";
   for (const auto& v : rows) {
     if (!v.is_object()) continue;
     const auto& p = v.get_object();
@@ -56,7 +57,8 @@ http::Response Passwords(Ctx& ctx) {
     // The value is not in the page: it is fetched (and logged) when asked for.
     h += "<tr><td>" + Esc(Text(p, "name")) + "</td><td>" + Esc(Text(p, "username")) + "</td><td id=\"secret-" + pid +
          "\"><button type=\"button\" class=\"secondary outline reveal\" hx-post=\"/passwords/" + pid + "/reveal\" hx-target=\"#secret-" + pid +
-         "\" hx-swap=\"innerHTML\">Reveal</button></td><td>" + Esc(Text(p, "url")) + "</td></tr>";
+         "\" hx-swap=\"innerHTML\">Reveal</button></td><td>" + Esc(Text(p, "url")) + "</td><td>" +
+         (ctx.Editor() ? "<a href=\"/passwords/" + pid + "/edit\">Edit</a>" : std::string()) + "</td></tr>";
   }
   h += "</tbody></table></div><p class=\"muted\">Every reveal is recorded in the activity log.</p>";
   return Page(ctx, "Passwords: " + name, "companies", h);
@@ -70,18 +72,65 @@ http::Response Reveal(Ctx& ctx) {
   return Fragment("<code class=\"secret\">" + Esc(Text(p, "password")) + "</code>");
 }
 
-http::Response PasswordForm(Ctx& ctx, const std::string& id, const std::map<std::string, std::string>& errors, int status) {
-  std::string h = "<nav aria-label=\"breadcrumb\"><ul><li><a href=\"/companies/" + Esc(id) + "/passwords\">Passwords</a></li><li>New password</li></ul></nav><h1>New password</h1>";
+http::Response PasswordForm(Ctx& ctx, const std::string& id, const std::map<std::string, std::string>& errors, int status,
+                            const std::string& editing = "") {
+  std::string title = editing.empty() ? "New password" : "Edit password";
+  std::string h = "<nav aria-label=\"breadcrumb\"><ul><li><a href=\"/companies/" + Esc(id) + "/passwords\">Passwords</a></li><li>" + title +
+                  "</li></ul></nav><h1>" + title + "</h1>";
   if (!errors.empty()) h += "<p class=\"form-error\" role=\"alert\" id=\"form-errors\">The password was not saved: fix the fields marked below. " + Esc(Err(errors, "")) + "</p>";
-  h += "<form method=\"post\" action=\"/companies/" + Esc(id) + "/passwords/new\" novalidate>" + CsrfField(ctx);
+  h += "<form method=\"post\" action=\"" + Esc(editing.empty() ? "/companies/" + id + "/passwords/new" : "/passwords/" + editing + "/edit") +
+       "\" novalidate>" + CsrfField(ctx);
   h += Input({.name = "name", .label = "Name", .value = ctx.F("name"), .hint = "What it opens, e.g. Firewall admin.", .error = Err(errors, "name"), .required = true});
   h += Input({.name = "username", .label = "Username", .value = ctx.F("username"), .error = Err(errors, "username"), .autocomplete = "off"});
-  h += Input({.name = "password", .label = "Password", .type = "password", .hint = "Stored encrypted.", .error = Err(errors, "password"),
-              .required = true, .autocomplete = "new-password"});
+  h += Input({.name = "password", .label = editing.empty() ? "Password" : "New password", .type = "password",
+              .hint = editing.empty() ? "Stored encrypted." : "Stored encrypted. Leave blank to keep the current one.",
+              .error = Err(errors, "password"), .required = editing.empty(), .autocomplete = "new-password"});
   h += Input({.name = "url", .label = "URL", .value = ctx.F("url"), .error = Err(errors, "url")});
   h += "<label for=\"f-description\">Notes</label><textarea id=\"f-description\" name=\"description\" rows=\"3\">" + Esc(ctx.F("description")) + "</textarea>";
   h += "<button type=\"submit\">Save password</button> <a class=\"secondary\" href=\"/companies/" + Esc(id) + "/passwords\">Cancel</a></form>";
-  return Page(ctx, "New password", "companies", h, status);
+  if (!editing.empty())
+    h += "<p>" + ButtonForm(ctx, "/passwords/" + editing + "/archive", "Archive this password", "secondary outline",
+                            "Archive this password? It leaves the list; nothing is deleted.") + "</p>";
+  return Page(ctx, title, "companies", h, status);
+}
+
+// A password's fields without its value (read from the store: the API would open the secret and
+// log a view); nullopt when there is none.
+std::optional<AssetPassword> PasswordRow(Ctx& ctx) {
+  auto row = ctx.store.Read([&](store::Tx& tx) -> Result<std::vector<AssetPassword>> {
+    store::Query q;
+    q.Where("id", store::Op::kEq, ctx.PathId());
+    return tx.Repo<AssetPassword>().ListColumns(q, {"id", "company_id", "name", "username", "url", "description", "archived"});
+  });
+  if (!row.ok() || row->empty()) return std::nullopt;
+  return row->front();
+}
+
+http::Response EditPassword(Ctx& ctx) {
+  auto p = PasswordRow(ctx);
+  if (!p) return ErrorPage(ctx, ApiAnswer{404, json::object{{"error", "Password not found"}}}, "/companies");
+  for (auto [k, v] : {std::pair<const char*, std::string*>{"name", &p->name}, {"username", &p->username}, {"url", &p->url},
+                      {"description", &p->description}})
+    if (!ctx.form.count(k)) ctx.form[k] = *v;
+  return PasswordForm(ctx, std::to_string(p->company_id), {}, 200, std::to_string(p->id));
+}
+
+http::Response UpdatePassword(Ctx& ctx) {
+  auto p = PasswordRow(ctx);
+  if (!p) return ErrorPage(ctx, ApiAnswer{404, json::object{{"error", "Password not found"}}}, "/companies");
+  std::string company = std::to_string(p->company_id), id = std::to_string(p->id);
+  json::object body{{"name", ctx.F("name")}, {"username", ctx.F("username")}, {"url", ctx.F("url")}, {"description", ctx.F("description")}};
+  if (!ctx.F("password").empty()) body["password"] = ctx.F("password");
+  auto a = ctx.Call("PUT", "/api/v1/asset_passwords/" + id, json::object{{"asset_password", body}});
+  if (!a.ok()) return PasswordForm(ctx, company, a.FieldErrors({"name", "username", "password", "url", "description"}), a.status, id);
+  return Redirect("/companies/" + company + "/passwords", "Password \"" + ctx.F("name") + "\" saved.");
+}
+
+http::Response ArchivePassword(Ctx& ctx) {
+  auto p = PasswordRow(ctx);
+  if (!p) return ErrorPage(ctx, ApiAnswer{404, json::object{{"error", "Password not found"}}}, "/companies");
+  auto a = ctx.Call("PUT", "/api/v1/asset_passwords/" + std::to_string(p->id) + "/archive", json::object{});
+  return Redirect("/companies/" + std::to_string(p->company_id) + "/passwords", a.ok() ? "Password archived." : "Not archived: " + a.Message());
 }
 
 http::Response NewPassword(Ctx& ctx) { return PasswordForm(ctx, std::to_string(ctx.PathId()), {}, 200); }
@@ -291,6 +340,9 @@ void AddDocumentPages(PageRoutes& r) {
   r.push_back({"GET", "/companies/{id}/passwords/new", NewPassword});
   r.push_back({"POST", "/companies/{id}/passwords/new", CreatePassword});
   r.push_back({"POST", "/passwords/{id}/reveal", Reveal});
+  r.push_back({"GET", "/passwords/{id}/edit", EditPassword});
+  r.push_back({"POST", "/passwords/{id}/edit", UpdatePassword});
+  r.push_back({"POST", "/passwords/{id}/archive", ArchivePassword});
   r.push_back({"GET", "/companies/{id}/articles", CompanyArticles});
   r.push_back({"GET", "/articles", KnowledgeBase});
   r.push_back({"GET", "/articles/new", NewArticle});

@@ -434,6 +434,20 @@ describe("documentation", () => {
     await screenshot(page, "passwords");
     const log = await stack.api("GET", "/api/v1/activity_logs?record_type=AssetPassword&action_message=viewed%20password");
     assert.ok(log.some((l) => l.record_name === "Firewall admin" && l.user_email === stack.email && l.app_type === "web"), JSON.stringify(log));
+    // Edited without retyping the secret: it stays; then archived, it leaves the list.
+    await page.click("#passwords a:has-text('Edit')");
+    assert.equal(await page.inputValue("#f-name"), "Firewall admin");
+    assert.equal(await page.inputValue("#f-password"), "");
+    await page.fill("#f-username", "admin");
+    await Promise.all([page.waitForURL(/\/passwords$/), page.click("button:has-text('Save password')")]);
+    assert.match(await page.textContent("#passwords"), /Firewall admin\s*admin/);
+    await page.click("#passwords button:has-text('Reveal')");
+    await page.waitForSelector("#passwords code.secret");
+    assert.equal(await page.textContent("#passwords code.secret"), "Correct-Horse-9");
+    await page.click("#passwords a:has-text('Edit')");
+    page.once("dialog", (d) => d.accept());
+    await Promise.all([page.waitForURL(/\/passwords$/), page.click("button:has-text('Archive this password')")]);
+    assert.match(await page.textContent(".empty"), /No passwords for Docs & Co/);
 
     // An article: a folder, then the editor's formatting.
     await page.click("nav.tabs >> text=Articles");

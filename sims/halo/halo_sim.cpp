@@ -519,6 +519,49 @@ class Responder {
             {"slastupdate", updated}};
   }
 
+  // UserJson written as text (the same bytes: AssetListsAreTheBytesOfTheTree checks users too).
+  void UserText(int64_t company, int64_t index, JsonWriter& j) const {
+    FakeContact p = *view_.Contact(company, index);
+    FakeCompany c = *view_.Company(company);
+    auto [created, updated] = Stamps(RecordKind::kContact, {company, index});
+    int64_t site = 0;
+    std::string site_name;
+    if (auto s = SiteOf(company, index)) {
+      site = ChildId(company, s->index);
+      site_name = view_.Site(company, s->index)->name;
+    }
+    j.BeginObject();
+    j.Field("id", ChildId(company, index));
+    j.Field("name", p.first_name + " " + p.last_name);
+    j.Field("firstname", p.first_name);
+    j.Field("surname", p.last_name);
+    j.Field("title", p.title);
+    j.Field("emailaddress", p.email);
+    j.Field("email2", "");
+    j.Field("email3", "");
+    j.Field("phonenumber", c.phone);
+    j.Field("phonenumber_preferred", p.phone);
+    j.Field("mobilenumber", p.phone);
+    j.Field("homenumber", "");
+    j.Field("client_id", ClientId(company));
+    j.Field("client_name", c.name);
+    j.Key("site_id");
+    j.Raw(json::serialize(json::value(static_cast<double>(site))));  // Boost's way of writing a double
+    j.Field("site_id_int", site);
+    j.Field("site_name", site_name);
+    j.FieldBool("inactive", !p.active);
+    j.FieldBool("isimportantcontact", index == 0);
+    j.Field("department", "");
+    j.Field("login", p.email);
+    j.Field("notes", "");
+    j.Field("datecreated", created);
+    j.Field("ulastupdate", updated);
+    j.Key("customfields");
+    j.BeginArray();
+    j.EndArray();
+    j.EndObject();
+  }
+
   json::object UserJson(int64_t company, int64_t index) const {
     FakeContact p = *view_.Contact(company, index);
     FakeCompany c = *view_.Company(company);
@@ -752,6 +795,9 @@ class Responder {
       });
     }
     AddSite(q, keep, [this](RecordKey k) { return SiteOf(k.company, k.index); });
+    if (auto text = ListText(q, "users", RecordKind::kContact, keep,
+                             [this](RecordKey k, JsonWriter& j) { UserText(k.company, k.index, j); }))
+      return http::Response::Json(200, std::move(*text));
     return JsonResponse(200, List(q, "users", RecordKind::kContact, keep,
                                   [this](RecordKey k) { return UserJson(k.company, k.index); }));
   }

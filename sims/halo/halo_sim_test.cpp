@@ -189,6 +189,14 @@ TEST_F(HaloSimTest, AssetListsAreTheBytesOfTheTree) {
     EXPECT_EQ(text.body, tree.body) << query;
     EXPECT_GT(json::parse(text.body).at("assets").as_array().size(), 0u) << query;
   }
+  for (std::string query : std::vector<std::string>{"?pageinate=true&page_size=4&page_no=3&includeactive=true&includeinactive=true",
+                                                    "?client_id=" + std::to_string(kFirstClientId + 2)}) {
+    auto text = Get("/Users" + query);
+    auto tree = Get("/Users" + query + "&order=id");
+    ASSERT_EQ(text.status, 200) << query << ": " << text.body;
+    EXPECT_EQ(text.body, tree.body) << query;
+    EXPECT_GT(json::parse(text.body).at("users").as_array().size(), 0u) << query;
+  }
 }
 
 TEST_F(HaloSimTest, PaginateWalksEveryClientOnce) {

@@ -680,6 +680,30 @@ describe("roles", () => {
     await page.context().close();
   });
 
+  test("an author writes articles but not passwords", async () => {
+    const made = spawnSync(CAIRN_BIN, ["user", "create", "--data-dir", path.join(stack.dir, "data"), "--email", "writer@example.com",
+      "--role", "author", "--password-stdin"], { input: "author password 1\n" });
+    assert.equal(made.status, 0, made.stderr.toString());
+    const page = await watchedPage(browser);
+    await signIn(page, stack, "writer@example.com", "author password 1");
+    await page.click("nav >> text=Articles");
+    await page.click("text=New folder");
+    await page.click("button:has-text('Create folder')");
+    assert.match(await page.textContent("#f-name-error"), /^Can't be blank/);
+    await page.goto(stack.url + "/articles/new");
+    await page.fill("#f-name", "Escalation");
+    await page.click(".editor");
+    await page.keyboard.type("Call the on-call engineer.");
+    await Promise.all([page.waitForURL(/\/articles\/\d+$/), page.click("button:has-text('Save article')")]);
+    assert.match(await page.textContent("#article-body"), /on-call engineer/);
+    const company = (await stack.api("GET", "/api/v1/companies?name=Docs%20%26%20Co")).companies[0];
+    await page.goto(`${stack.url}/companies/${company.id}/passwords`);
+    assert.equal(await page.locator("text=New password").count(), 0);
+    assert.equal(await page.locator("summary:has-text('Admin')").count(), 0);
+    assert.deepEqual(page.problems(), []);
+    await page.context().close();
+  });
+
   test("an editor documents but does not administer", async () => {
     const made = spawnSync(CAIRN_BIN, ["user", "create", "--data-dir", path.join(stack.dir, "data"), "--email", "ed@example.com",
       "--role", "editor", "--password-stdin"], { input: "editor password 1\n" });

@@ -3,6 +3,9 @@
 
 #include "http/client.h"
 
+#include <algorithm>
+#include <charconv>
+
 #include <cerrno>
 #include <cstring>
 #include <mutex>
@@ -107,6 +110,18 @@ size_t OnHeaderLine(char* data, size_t size, size_t count, void* user) {
     if (colon == std::string_view::npos) return length;  // the blank line ending the block
     response->headers.emplace_back(std::string(TrimWhitespace(line.substr(0, colon))),
                                    std::string(TrimWhitespace(line.substr(colon + 1))));
+    // A body announced by its length is read into room made once, not into a string that doubles
+    // (and copies itself) a dozen times on the way to a vendor's megabyte page. Only room, capped:
+    // the length is the server's word.
+    const auto& [name, value] = response->headers.back();
+    auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+    if (name.size() == 14 && std::equal(name.begin(), name.end(), "content-length",
+                                        [&](char a, char b) { return lower(a) == b; })) {
+      uint64_t n = 0;
+      auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+      if (ec == std::errc() && end == value.data() + value.size())
+        response->body.reserve(static_cast<size_t>(std::min<uint64_t>(n, uint64_t{64} << 20)));
+    }
     return length;
   } catch (...) {
     return 0;  // makes curl fail the transfer rather than unwind through C frames

@@ -136,6 +136,36 @@ TEST(RawJsonTest, EveryOffsetAndRandomRecordsSplitAsTheParserReadsThem) {
   for (size_t i = 0; i < elements.size(); ++i) EXPECT_EQ(json::parse(elements[i]), records[i]) << elements[i];
 }
 
+// Long records without escapes (read sixty-four bytes at a time), brackets and quotes inside
+// strings falling at every place in a block, with a few escaped records among them.
+TEST(RawJsonTest, LongRecordsSplitAsTheParserReadsThemAcrossBlocks) {
+  uint64_t state = 7;
+  auto next = [&] { return state = state * 6364136223846793005ULL + 1442695040888963407ULL, state >> 33; };
+  const std::string plain = "ab {}[],: xyz", escaped = "a\"\\\n";
+  json::array records;
+  for (int r = 0; r < 400; ++r) {
+    json::object o{{"id", r}};
+    const std::string& alphabet = r % 25 == 7 ? escaped : plain;
+    for (int f = 0, fields = 1 + static_cast<int>(next() % 12); f < fields; ++f) {
+      std::string text;
+      for (int c = 0, len = static_cast<int>(next() % 90); c < len; ++c) text += alphabet[next() % alphabet.size()];
+      switch (next() % 4) {
+        case 0: o["f" + std::to_string(f)] = json::array{json::value(text), json::object{{"in", text}, {"n", f}}}; break;
+        case 1: o["f" + std::to_string(f)] = json::object{{"deep", json::array{json::array{text}}}}; break;
+        default: o["f" + std::to_string(f)] = text;
+      }
+    }
+    records.push_back(std::move(o));
+  }
+  for (size_t pad = 0; pad < 70; pad += 13) {  // the records start at different places in a block
+    std::string page = std::string(pad, ' ') + json::serialize(json::object{{"record_count", 400}, {"assets", records}});
+    std::vector<std::string> got;
+    ASSERT_TRUE(raw::ListAnswer(page, "assets", [&](std::string_view e) { got.emplace_back(e); }, [](std::string_view, std::string_view) {}));
+    ASSERT_EQ(got.size(), records.size()) << pad;
+    for (size_t i = 0; i < got.size(); ++i) ASSERT_EQ(json::parse(got[i]), records[i]) << pad << ": " << got[i];
+  }
+}
+
 TEST(RawJsonTest, WhatItCannotReadIsSaid) {
   bool ok = true;
   for (std::string_view bad : {R"({"id":1,"name":"trunc)", R"({"id":1,"a":{"b":2})", R"({"id" 1})", R"({"id":1,})",

@@ -20,12 +20,42 @@ class JsonWriter {
   void BeginArray() { Open('['); }
   void EndArray() { Close(']'); }
   void Key(std::string_view k) {
+    // The separator, the quoted key and the colon in one append when the key is short and plain
+    // (the keys of a record nearly always are).
+    if (k.size() <= kShort && Plain(k)) {
+      char buf[kShort + 4];
+      size_t n = 0;
+      if (!first_ && !after_key_) buf[n++] = ',';
+      first_ = false;
+      after_key_ = false;
+      buf[n++] = '"';
+      std::memcpy(buf + n, k.data(), k.size());
+      n += k.size();
+      buf[n++] = '"';
+      buf[n++] = ':';
+      out_.append(buf, n);
+      after_key_ = true;
+      return;
+    }
     Separate();
     AppendString(k);
     out_ += ':';
     after_key_ = true;
   }
   void String(std::string_view s) {
+    if (s.size() <= kShort && Plain(s)) {  // likewise for a short plain value
+      char buf[kShort + 3];
+      size_t n = 0;
+      if (after_key_) after_key_ = false;
+      else if (!first_) buf[n++] = ',';
+      first_ = false;
+      buf[n++] = '"';
+      std::memcpy(buf + n, s.data(), s.size());
+      n += s.size();
+      buf[n++] = '"';
+      out_.append(buf, n);
+      return;
+    }
     Separate();
     AppendString(s);
   }
@@ -71,6 +101,22 @@ class JsonWriter {
     if (!first_) out_ += ',';
     first_ = false;
   }
+  static constexpr size_t kShort = 120;
+  // No byte of `s` needs an escape.
+  static bool Plain(std::string_view s) {
+    size_t i = 0;
+    for (; i + 8 <= s.size(); i += 8) {
+      uint64_t v;
+      std::memcpy(&v, s.data() + i, 8);
+      if (NeedsEscape8(v)) return false;
+    }
+    for (; i < s.size(); ++i) {
+      unsigned char c = static_cast<unsigned char>(s[i]);
+      if (c < 0x20 || c == '"' || c == '\\') return false;
+    }
+    return true;
+  }
+
   // True when any of the 8 bytes is a control character, '"' or '\\' (bit tricks from
   // "Bit Twiddling Hacks": a zero byte of v ^ pattern marks a match).
   static bool NeedsEscape8(uint64_t v) {

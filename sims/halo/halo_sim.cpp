@@ -336,6 +336,26 @@ class Responder {
  public:
   Responder(const HaloSimOptions& o, const TenantView& view) : o_(o), view_(view) {}
 
+  // What the records of one company share (the company, its live sites and their names), kept
+  // while a page walks that company's records: a Responder answers one request on one thread.
+  struct CompanyMemo {
+    int64_t company = -1;
+    FakeCompany c;
+    std::vector<RecordKey> sites;
+    std::vector<std::string> site_names;
+  };
+  const CompanyMemo& Memo(int64_t company) const {
+    if (memo_.company != company) {
+      memo_.company = company;
+      memo_.c = *view_.Company(company);
+      int64_t n = view_.Total(RecordKind::kSite, company);
+      memo_.sites = n > 0 ? view_.Page(RecordKind::kSite, company, 0, n) : std::vector<RecordKey>{};
+      memo_.site_names.clear();
+      for (auto k : memo_.sites) memo_.site_names.push_back(view_.Site(company, k.index)->name);
+    }
+    return memo_;
+  }
+
   http::Response Api(const http::Request& req, const std::string& resource, const std::string& id) const {
     if (req.method != "GET") return NotFound();
     Query q{http::ParseQuery(req.query)};
@@ -543,13 +563,15 @@ class Responder {
   // UserJson written as text (the same bytes: AssetListsAreTheBytesOfTheTree checks users too).
   void UserText(int64_t company, int64_t index, JsonWriter& j) const {
     FakeContact p = *view_.Contact(company, index);
-    FakeCompany c = *view_.Company(company);
+    const CompanyMemo& memo = Memo(company);
+    const FakeCompany& c = memo.c;
     auto [created, updated] = Stamps(RecordKind::kContact, {company, index});
     int64_t site = 0;
     std::string site_name;
-    if (auto s = SiteOf(company, index)) {
-      site = ChildId(company, s->index);
-      site_name = view_.Site(company, s->index)->name;
+    if (!memo.sites.empty()) {  // SiteOf: the (index mod live sites)-th live site
+      size_t at = static_cast<size_t>(index % static_cast<int64_t>(memo.sites.size()));
+      site = ChildId(company, memo.sites[at].index);
+      site_name = memo.site_names[at];
     }
     j.BeginObject();
     j.Field("id", ChildId(company, index));
@@ -624,14 +646,16 @@ class Responder {
   // in halo_sim_test.cpp holds them together).
   void AssetText(int64_t company, int64_t index, bool with_fields, JsonWriter& j) const {
     FakeDevice d = *view_.Device(company, index);
-    FakeCompany c = *view_.Company(company);
+    const CompanyMemo& memo = Memo(company);
+    const FakeCompany& c = memo.c;
     auto [created, updated] = Stamps(RecordKind::kDevice, {company, index});
     (void)created;
     int64_t site = 0;
     std::string site_name;
-    if (auto s = SiteOf(company, index)) {
-      site = ChildId(company, s->index);
-      site_name = view_.Site(company, s->index)->name;
+    if (!memo.sites.empty()) {  // SiteOf: the (index mod live sites)-th live site
+      size_t at = static_cast<size_t>(index % static_cast<int64_t>(memo.sites.size()));
+      site = ChildId(company, memo.sites[at].index);
+      site_name = memo.site_names[at];
     }
     char tag[24] = "AT000000";  // as "AT%06lld" writes it
     {
@@ -896,6 +920,7 @@ class Responder {
 
   const HaloSimOptions& o_;
   const TenantView& view_;
+  mutable CompanyMemo memo_;
 };
 
 }  // namespace

@@ -560,7 +560,7 @@ class Responder {
             {"slastupdate", updated}};
   }
 
-  // UserJson written as text (the same bytes: AssetListsAreTheBytesOfTheTree checks users too).
+  // A Halo user written as text; UserJson is its tree.
   void UserText(int64_t company, int64_t index, JsonWriter& j) const {
     FakeContact p = *view_.Contact(company, index);
     const CompanyMemo& memo = Memo(company);
@@ -605,45 +605,16 @@ class Responder {
     j.EndObject();
   }
 
+  // The tree of UserText (one writer of the record, as for assets).
   json::object UserJson(int64_t company, int64_t index) const {
-    FakeContact p = *view_.Contact(company, index);
-    FakeCompany c = *view_.Company(company);
-    auto [created, updated] = Stamps(RecordKind::kContact, {company, index});
-    int64_t site = 0;
-    std::string site_name;
-    if (auto s = SiteOf(company, index)) {
-      site = ChildId(company, s->index);
-      site_name = view_.Site(company, s->index)->name;
-    }
-    return {{"id", ChildId(company, index)},
-            {"name", p.first_name + " " + p.last_name},
-            {"firstname", p.first_name},
-            {"surname", p.last_name},
-            {"title", p.title},
-            {"emailaddress", p.email},
-            {"email2", ""},
-            {"email3", ""},
-            {"phonenumber", c.phone},
-            {"phonenumber_preferred", p.phone},
-            {"mobilenumber", p.phone},
-            {"homenumber", ""},
-            {"client_id", ClientId(company)},
-            {"client_name", c.name},
-            {"site_id", static_cast<double>(site)},  // typed double in the spec [reference B4]
-            {"site_id_int", site},
-            {"site_name", site_name},
-            {"inactive", !p.active},
-            {"isimportantcontact", index == 0},
-            {"department", ""},
-            {"login", p.email},
-            {"notes", ""},
-            {"datecreated", created},
-            {"ulastupdate", updated},
-            {"customfields", json::array{}}};
+    std::string text;
+    JsonWriter j(text);
+    UserText(company, index, j);
+    return json::parse(text).as_object();
   }
 
-  // AssetJson written as text: the same members in the same order (AssetListsAreTheBytesOfTheTree
-  // in halo_sim_test.cpp holds them together).
+
+  // A Halo asset (schema Asset [reference B6]) written as text; AssetJson is its tree.
   void AssetText(int64_t company, int64_t index, bool with_fields, JsonWriter& j) const {
     FakeDevice d = *view_.Device(company, index);
     const CompanyMemo& memo = Memo(company);
@@ -709,58 +680,15 @@ class Responder {
     j.EndObject();
   }
 
+  // The tree of AssetText, for answers built as trees (ordered or filtered lists, one asset): one
+  // writer of the record, so the two can't drift apart.
   json::object AssetJson(int64_t company, int64_t index, bool with_fields) const {
-    FakeDevice d = *view_.Device(company, index);
-    FakeCompany c = *view_.Company(company);
-    auto [created, updated] = Stamps(RecordKind::kDevice, {company, index});
-    (void)created;
-    int64_t site = 0;
-    std::string site_name;
-    if (auto s = SiteOf(company, index)) {
-      site = ChildId(company, s->index);
-      site_name = view_.Site(company, s->index)->name;
-    }
-    char tag[32];
-    std::snprintf(tag, sizeof tag, "AT%06lld", static_cast<long long>(index + 1));
-    // No serial field: the asset type's key field is the host name, the serial lives in fields[]
-    // (and is key_field2) [reference B6].
-    json::object a{{"id", ChildId(company, index)},
-                   {"inventory_number", tag},
-                   {"key_field", d.name},
-                   {"key_field2", d.serial},
-                   {"key_field3", ""},
-                   {"client_id", ClientId(company)},
-                   {"client_name", c.name},
-                   {"site_id", site},
-                   {"site_name", site_name},
-                   {"assettype_id", AssetTypeId(d.type)},
-                   {"assettype_name", DeviceTypeName(d.type)},
-                   {"inactive", !d.active},
-                   {"status_id", d.active ? 1 : 2},
-                   {"status_name", d.active ? "Active" : "Inactive"},
-                   {"username", ""},
-                   {"user_email", ""},
-                   {"notes", ""},
-                   {"warranty_end", nullptr},
-                   {"third_party_id", ""},
-                   {"dlastupdate", updated},
-                   {"last_modified", updated}};
-    if (with_fields) {
-      json::array fields;
-      auto field = [&fields](int64_t id, const char* name, const std::string& value) {
-        fields.push_back(json::object{{"id", id}, {"name", name}, {"value", value}, {"display", value}});
-      };
-      field(1, "Hostname", d.name);
-      field(2, "Serial Number", d.serial);
-      field(3, "Manufacturer", d.manufacturer);
-      field(4, "Model", d.model);
-      field(5, "Operating System", d.os);
-      field(6, "IP Address", d.ip);
-      field(7, "MAC Address", d.mac);
-      a["fields"] = std::move(fields);
-    }
-    return a;
+    std::string text;
+    JsonWriter j(text);
+    AssetText(company, index, with_fields, j);
+    return json::parse(text).as_object();
   }
+
 
   // A ClientContract (schema ContractHeader [reference B6]) from a fleet agreement: three-year
   // terms from the creation date, billed monthly.

@@ -15,15 +15,10 @@ std::string RoleLabel(const std::string& r) {
   return r;
 }
 
-std::string Err(const std::map<std::string, std::string>& e, const std::string& k) {
-  auto it = e.find(k);
-  return it == e.end() ? "" : it->second;
-}
-
 std::string Summary(const std::map<std::string, std::string>& errors, const std::string& what) {
   if (errors.empty()) return "";
   std::string h = "<p class=\"form-error\" role=\"alert\" id=\"form-errors\">The " + what + " was not saved: fix the fields marked below.";
-  if (auto e = Err(errors, ""); !e.empty()) h += " " + Esc(e);
+  if (auto e = ErrorOf(errors, ""); !e.empty()) h += " " + Esc(e);
   return h + "</p>";
 }
 
@@ -58,23 +53,23 @@ http::Response UserForm(Ctx& ctx, const json::object& u, bool editing, const std
   h += "<form method=\"post\" action=\"" + Esc(editing ? "/admin/users/" + id + "/edit" : "/admin/users/new") + "\" novalidate>" + CsrfField(ctx);
   if (!editing)
     h += Input({.name = "email", .label = "Email", .value = Text(u, "email"), .type = "email", .hint = "They sign in with it.",
-                .error = Err(errors, "email"), .required = true, .autocomplete = "off"});
+                .error = ErrorOf(errors, "email"), .required = true, .autocomplete = "off"});
   h += "<div class=\"grid\"><div>" +
-       Input({.name = "first_name", .label = "First name", .value = Text(u, "first_name"), .error = Err(errors, "first_name")}) +
-       "</div><div>" + Input({.name = "last_name", .label = "Last name", .value = Text(u, "last_name"), .error = Err(errors, "last_name")}) +
+       Input({.name = "first_name", .label = "First name", .value = Text(u, "first_name"), .error = ErrorOf(errors, "first_name")}) +
+       "</div><div>" + Input({.name = "last_name", .label = "Last name", .value = Text(u, "last_name"), .error = ErrorOf(errors, "last_name")}) +
        "</div></div>";
   std::string role = Text(u, "security_level");
   h += Select({.name = "security_level", .label = "Role", .value = role.empty() ? "editor" : role,
                .hint = "Admins manage integrations, layouts, users and keys; editors change documentation; authors write "
                        "articles; spectators read.",
-               .error = Err(errors, "security_level"), .required = true},
+               .error = ErrorOf(errors, "security_level"), .required = true},
               kRoles);
   h += Input({.name = "password", .label = editing ? "New password" : "Password", .type = "password",
               .hint = editing ? "Leave blank to keep the current one. At least 12 characters." : "At least 12 characters.",
-              .error = Err(errors, "password"), .required = !editing, .autocomplete = "new-password"});
+              .error = ErrorOf(errors, "password"), .required = !editing, .autocomplete = "new-password"});
   if (editing) {
     h += Checkbox("archived", "Archived: cannot sign in, and their API keys stop working", Bool(u, "archived"));
-    if (auto e = Err(errors, "archived"); !e.empty()) h += "<small class=\"field-error\">" + Esc(e) + "</small>";
+    if (auto e = ErrorOf(errors, "archived"); !e.empty()) h += "<small class=\"field-error\">" + Esc(e) + "</small>";
   }
   h += "<button type=\"submit\">Save user</button> <a href=\"/admin/users\" class=\"secondary\">Cancel</a></form>";
   return Page(ctx, title, "users", h, status);
@@ -170,17 +165,17 @@ http::Response KeyForm(Ctx& ctx, const std::map<std::string, std::string>& error
                   "<h1>New API key</h1>" + Summary(errors, "key");
   h += "<form method=\"post\" action=\"/admin/api_keys/new\" novalidate>" + CsrfField(ctx);
   h += Input({.name = "name", .label = "Name", .value = ctx.F("name"), .hint = "What uses it, e.g. Rev.io or the onboarding script.",
-              .error = Err(errors, "name"), .required = true});
+              .error = ErrorOf(errors, "name"), .required = true});
   h += Select({.name = "user_id", .label = "Acts as", .value = user,
                .hint = "The key has this user's role, and the activity log names them. A service account of its own is best.",
-               .error = Err(errors, "user_id"), .required = true},
+               .error = ErrorOf(errors, "user_id"), .required = true},
               choices);
   h += Checkbox("password_access", "Can read and write passwords", ctx.F("password_access") == "true");
   h += Checkbox("destructive", "Can delete records", ctx.form.empty() || ctx.F("destructive") == "true");
   h += Input({.name = "company_ids", .label = "Only these companies (ids)", .value = ctx.F("company_ids"),
-              .hint = "Comma-separated company ids; blank for every company.", .error = Err(errors, "company_ids")});
+              .hint = "Comma-separated company ids; blank for every company.", .error = ErrorOf(errors, "company_ids")});
   h += Input({.name = "allow_ips", .label = "Only from these addresses", .value = ctx.F("allow_ips"),
-              .hint = "Comma-separated addresses or CIDRs, e.g. 203.0.113.0/24; blank for any address.", .error = Err(errors, "allow_ips")});
+              .hint = "Comma-separated addresses or CIDRs, e.g. 203.0.113.0/24; blank for any address.", .error = ErrorOf(errors, "allow_ips")});
   h += "<button type=\"submit\">Create key</button> <a href=\"/admin/api_keys\" class=\"secondary\">Cancel</a></form>";
   return Page(ctx, "New API key", "api_keys", h, status);
 }

@@ -9,11 +9,6 @@
 namespace cairn::web {
 namespace {
 
-std::string Err(const std::map<std::string, std::string>& e, const std::string& k) {
-  auto it = e.find(k);
-  return it == e.end() ? "" : it->second;
-}
-
 // The tabs of a company's pages.
 std::string CompanyTabs(const std::string& id, const std::string& name, const std::string& current) {
   auto tab = [&](const std::string& href, const std::string& label, const std::string& key) {
@@ -77,15 +72,15 @@ http::Response PasswordForm(Ctx& ctx, const std::string& id, const std::map<std:
   std::string title = editing.empty() ? "New password" : "Edit password";
   std::string h = "<nav aria-label=\"breadcrumb\"><ul><li><a href=\"/companies/" + Esc(id) + "/passwords\">Passwords</a></li><li>" + title +
                   "</li></ul></nav><h1>" + title + "</h1>";
-  if (!errors.empty()) h += "<p class=\"form-error\" role=\"alert\" id=\"form-errors\">The password was not saved: fix the fields marked below. " + Esc(Err(errors, "")) + "</p>";
+  if (!errors.empty()) h += "<p class=\"form-error\" role=\"alert\" id=\"form-errors\">The password was not saved: fix the fields marked below. " + Esc(ErrorOf(errors, "")) + "</p>";
   h += "<form method=\"post\" action=\"" + Esc(editing.empty() ? "/companies/" + id + "/passwords/new" : "/passwords/" + editing + "/edit") +
        "\" novalidate>" + CsrfField(ctx);
-  h += Input({.name = "name", .label = "Name", .value = ctx.F("name"), .hint = "What it opens, e.g. Firewall admin.", .error = Err(errors, "name"), .required = true});
-  h += Input({.name = "username", .label = "Username", .value = ctx.F("username"), .error = Err(errors, "username"), .autocomplete = "off"});
+  h += Input({.name = "name", .label = "Name", .value = ctx.F("name"), .hint = "What it opens, e.g. Firewall admin.", .error = ErrorOf(errors, "name"), .required = true});
+  h += Input({.name = "username", .label = "Username", .value = ctx.F("username"), .error = ErrorOf(errors, "username"), .autocomplete = "off"});
   h += Input({.name = "password", .label = editing.empty() ? "Password" : "New password", .type = "password",
               .hint = editing.empty() ? "Stored encrypted." : "Stored encrypted. Leave blank to keep the current one.",
-              .error = Err(errors, "password"), .required = editing.empty(), .autocomplete = "new-password"});
-  h += Input({.name = "url", .label = "URL", .value = ctx.F("url"), .error = Err(errors, "url")});
+              .error = ErrorOf(errors, "password"), .required = editing.empty(), .autocomplete = "new-password"});
+  h += Input({.name = "url", .label = "URL", .value = ctx.F("url"), .error = ErrorOf(errors, "url")});
   h += "<label for=\"f-description\">Notes</label><textarea id=\"f-description\" name=\"description\" rows=\"3\">" + Esc(ctx.F("description")) + "</textarea>";
   h += "<button type=\"submit\">Save password</button> <a class=\"secondary\" href=\"/companies/" + Esc(id) + "/passwords\">Cancel</a></form>";
   if (!editing.empty())
@@ -249,15 +244,15 @@ http::Response ArticleForm(Ctx& ctx, const json::object& art, const std::string&
   std::vector<std::pair<std::string, std::string>> folders = {{"", "No folder"}};
   for (const auto& [fid, fname] : FolderNames(ctx, company)) folders.emplace_back(fid, fname);
   std::string h = "<h1>" + Esc(title) + "</h1>";
-  if (!errors.empty()) h += "<p class=\"form-error\" role=\"alert\" id=\"form-errors\">The article was not saved: fix the fields marked below. " + Esc(Err(errors, "")) + "</p>";
+  if (!errors.empty()) h += "<p class=\"form-error\" role=\"alert\" id=\"form-errors\">The article was not saved: fix the fields marked below. " + Esc(ErrorOf(errors, "")) + "</p>";
   h += "<form method=\"post\" action=\"" + Esc(action) + "\" novalidate class=\"article-form\">" + CsrfField(ctx);
-  h += Input({.name = "name", .label = "Title", .value = Text(art, "name"), .error = Err(errors, "name"), .required = true});
-  h += Select({.name = "folder_id", .label = "Folder", .value = Text(art, "folder_id"), .error = Err(errors, "folder_id")}, folders);
+  h += Input({.name = "name", .label = "Title", .value = Text(art, "name"), .error = ErrorOf(errors, "name"), .required = true});
+  h += Select({.name = "folder_id", .label = "Folder", .value = Text(art, "folder_id"), .error = ErrorOf(errors, "folder_id")}, folders);
   // The editor: app.js turns the textarea into a formatting toolbar and an editable area and
   // writes the HTML back into the textarea on submit; without script the textarea takes HTML.
   h += "<label for=\"f-content\">Content</label><textarea id=\"f-content\" name=\"content\" rows=\"14\" data-rich-text>" +
        Esc(SanitizeHtml(Text(art, "content"))) + "</textarea>";
-  if (auto e = Err(errors, "content"); !e.empty()) h += "<small class=\"field-error\">" + Esc(e) + "</small>";
+  if (auto e = ErrorOf(errors, "content"); !e.empty()) h += "<small class=\"field-error\">" + Esc(e) + "</small>";
   h += Checkbox("draft", "Draft: not finished yet", Bool(art, "draft"));
   h += "<button type=\"submit\">Save article</button></form>";
   return Page(ctx, title, "companies", h, status);
@@ -323,10 +318,10 @@ http::Response CreateFolder(Ctx& ctx) {
   std::string back = company.empty() ? "/companies" : "/companies/" + company + "/articles";
   if (!a.ok()) {
     auto e = a.FieldErrors({"name", "company_id", "parent_folder_id"});
-    std::string h = "<h1>New folder</h1><p class=\"form-error\" role=\"alert\" id=\"form-errors\">The folder was not saved. " + Esc(Err(e, "")) +
+    std::string h = "<h1>New folder</h1><p class=\"form-error\" role=\"alert\" id=\"form-errors\">The folder was not saved. " + Esc(ErrorOf(e, "")) +
                     "</p><form method=\"post\" action=\"/folders/new" + (company.empty() ? std::string() : "?company_id=" + Esc(Url(company))) +
                     "\" novalidate>" + CsrfField(ctx) +
-                    Input({.name = "name", .label = "Name", .value = ctx.F("name"), .error = Err(e, "name"), .required = true}) +
+                    Input({.name = "name", .label = "Name", .value = ctx.F("name"), .error = ErrorOf(e, "name"), .required = true}) +
                     "<button type=\"submit\">Create folder</button></form>";
     return Page(ctx, "New folder", "companies", h, a.status);
   }

@@ -102,11 +102,6 @@ std::string RunStatus(const json::object& run) {
   return h;
 }
 
-std::string ErrorFor(const std::string& name, const std::map<std::string, std::string>& errors) {
-  auto it = errors.find(name);
-  return it == errors.end() ? "" : it->second;
-}
-
 // ---- the list ----
 
 http::Response List(Ctx& ctx) {
@@ -263,15 +258,15 @@ http::Response Form(Ctx& ctx, const VendorInfo& v, const FormState& s, const std
   }
   h += "<form method=\"post\" action=\"" + Esc(action) + "\" novalidate class=\"setup\">" + CsrfField(ctx);
   h += Input({.name = "name", .label = "Name", .value = s.name, .hint = "How this connection is shown in Cairn and in the activity log.",
-              .error = ErrorFor("name", errors), .placeholder = std::string(v.display_name), .required = true});
+              .error = ErrorOf(errors, "name"), .placeholder = std::string(v.display_name), .required = true});
   h += "<fieldset><legend>Credentials</legend>";
-  if (auto e = ErrorFor("credentials", errors); !e.empty()) h += "<small class=\"field-error\">" + Esc(e) + "</small>";
+  if (auto e = ErrorOf(errors, "credentials"); !e.empty()) h += "<small class=\"field-error\">" + Esc(e) + "</small>";
   for (const auto& f : v.credentials) {
     std::string name = "credentials." + std::string(f.name);
     std::string value = s.credentials.count(std::string(f.name)) ? s.credentials.at(std::string(f.name)) : "";
     bool secret = f.kind == CredentialField::Kind::kSecret;
     web::Field in{.name = name, .label = Label(f.name), .value = secret ? "" : value, .type = secret ? "password" : "text",
-                  .error = ErrorFor(name, errors), .required = f.required && !(secret && editing)};
+                  .error = ErrorOf(errors, name), .required = f.required && !(secret && editing)};
     // Hosts and URLs are checked as soon as they are typed, with the same words the save uses.
     bool checked = f.kind == CredentialField::Kind::kHost || f.kind == CredentialField::Kind::kUrl;
     if (secret) {
@@ -300,7 +295,7 @@ http::Response Form(Ctx& ctx, const VendorInfo& v, const FormState& s, const std
     std::string name = "default_layouts." + std::string(k);
     h += Select({.name = name, .label = "Layout for " + std::string(k),
                  .value = s.layouts.count(std::string(k)) ? s.layouts.at(std::string(k)) : "",
-                 .hint = "Records of a type without a sort rule go to this layout.", .error = ErrorFor(name, errors), .required = true},
+                 .hint = "Records of a type without a sort rule go to this layout.", .error = ErrorOf(errors, name), .required = true},
                 choices);
   }
   if (choices.size() == 1)
@@ -309,14 +304,14 @@ http::Response Form(Ctx& ctx, const VendorInfo& v, const FormState& s, const std
   for (auto o : v.options) {
     std::string name = "options." + std::string(o);
     h += Checkbox(name, Label(o), s.options.count(std::string(o)) && s.options.at(std::string(o)), OptionHint(o));
-    if (auto e = ErrorFor(name, errors); !e.empty()) h += "<small class=\"field-error\">" + Esc(e) + "</small>";
+    if (auto e = ErrorOf(errors, name); !e.empty()) h += "<small class=\"field-error\">" + Esc(e) + "</small>";
   }
   h += "<label for=\"f-skip_types\">Types to skip</label><textarea id=\"f-skip_types\" name=\"skip_types\" rows=\"3\"" +
-       std::string(ErrorFor("skip_types", errors).empty() ? "" : " aria-invalid=\"true\"") + ">" + Esc(s.skip_types) +
+       std::string(ErrorOf(errors, "skip_types").empty() ? "" : " aria-invalid=\"true\"") + ">" + Esc(s.skip_types) +
        "</textarea><small>One vendor type per line; records of these types are not imported.</small>";
-  if (auto e = ErrorFor("skip_types", errors); !e.empty()) h += "<small class=\"field-error\">" + Esc(e) + "</small>";
+  if (auto e = ErrorOf(errors, "skip_types"); !e.empty()) h += "<small class=\"field-error\">" + Esc(e) + "</small>";
   h += Input({.name = "interval_minutes", .label = "Sync every (minutes)", .value = s.interval, .type = "number",
-              .hint = "From 5 minutes to a week (10080). The default is every 3 hours.", .error = ErrorFor("interval_minutes", errors)});
+              .hint = "From 5 minutes to a week (10080). The default is every 3 hours.", .error = ErrorOf(errors, "interval_minutes")});
   h += Checkbox("enabled", "Enabled: sync on the schedule", s.enabled);
   h += "</fieldset><button type=\"submit\">Save</button> <a href=\"/admin/integrations\" class=\"secondary\">Cancel</a></form>";
   return Page(ctx, title, "integrations", h, status);

@@ -61,6 +61,9 @@ struct Ctx {
   ApiAnswer Call(const std::string& method, const std::string& path, const json::value& body = nullptr) const;
 };
 
+// The error filed under `field` (ApiAnswer::FieldErrors), or "".
+std::string ErrorOf(const std::map<std::string, std::string>& errors, const std::string& field);
+
 // A page: the layout around `body`, with the navigation entry `section` marked current.
 http::Response Page(const Ctx& ctx, const std::string& title, const std::string& section, const std::string& body,
                     int status = 200);

@@ -99,11 +99,6 @@ std::map<std::string, std::string> ErrorsByRow(const ApiAnswer& a, const std::ve
   return out;
 }
 
-std::string Err(const std::map<std::string, std::string>& e, const std::string& k) {
-  auto it = e.find(k);
-  return it == e.end() ? "" : it->second;
-}
-
 http::Response Form(Ctx& ctx, LayoutForm f, const std::string& action, bool editing,
                     const std::map<std::string, std::string>& errors, int status) {
   std::string title = editing ? "Edit " + f.name : std::string("New asset layout");
@@ -112,19 +107,19 @@ http::Response Form(Ctx& ctx, LayoutForm f, const std::string& action, bool edit
                   Esc(title) + "</li></ul></nav><h1>" + Esc(title) + "</h1>";
   if (!errors.empty()) {
     h += "<p class=\"form-error\" role=\"alert\" id=\"form-errors\">The layout was not saved: fix the fields marked below.";
-    if (auto e = Err(errors, ""); !e.empty()) h += " " + Esc(e);
+    if (auto e = ErrorOf(errors, ""); !e.empty()) h += " " + Esc(e);
     h += "</p>";
   }
   h += "<form method=\"post\" action=\"" + Esc(action) + "\" novalidate>" + CsrfField(ctx);
   h += "<div class=\"grid\"><div>" +
        Input({.name = "name", .label = "Name", .value = f.name, .hint = "For example People, Locations, Computers.",
-              .error = Err(errors, "name"), .required = true}) +
+              .error = ErrorOf(errors, "name"), .required = true}) +
        "</div><div>" +
        Input({.name = "icon", .label = "Icon", .value = f.icon, .hint = "A Font Awesome class, e.g. fas fa-laptop.",
-              .error = Err(errors, "icon")}) +
+              .error = ErrorOf(errors, "icon")}) +
        "</div></div>";
   h += Checkbox("active", "Active: records can be filed under this layout", f.active);
-  if (auto e = Err(errors, "fields"); !e.empty()) h += "<small class=\"field-error\">" + Esc(e) + "</small>";
+  if (auto e = ErrorOf(errors, "fields"); !e.empty()) h += "<small class=\"field-error\">" + Esc(e) + "</small>";
   h += "<h2>Fields</h2><div class=\"table-wrap\"><table class=\"layout-fields\" id=\"layout-fields\"><thead><tr>"
        "<th scope=\"col\">Label</th><th scope=\"col\">Type</th><th scope=\"col\">Required</th><th scope=\"col\">In lists</th>"
        "<th scope=\"col\">Order</th><th scope=\"col\">Remove</th></tr></thead><tbody>";
@@ -133,7 +128,7 @@ http::Response Form(Ctx& ctx, LayoutForm f, const std::string& action, bool edit
   for (size_t i = 0; i < f.fields.size(); ++i) {
     const auto& r = f.fields[i];
     std::string p = "fields[" + std::to_string(i) + "].";
-    std::string label_error = Err(errors, p + "label"), type_error = Err(errors, p + "field_type");
+    std::string label_error = ErrorOf(errors, p + "label"), type_error = ErrorOf(errors, p + "field_type");
     auto cell_id = [&](const std::string& part) { return "f-" + p + part; };
     h += "<tr" + std::string(r.id.empty() ? " class=\"new-field\"" : "") + "><td>";
     h += "<input type=\"hidden\" name=\"" + p + "row\" value=\"1\">";

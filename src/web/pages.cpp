@@ -113,10 +113,7 @@ const std::vector<std::pair<std::string, std::string>> kCompanyFields = {
 http::Response CompanyForm(Ctx& ctx, const json::object& c, const std::string& action, bool editing,
                            const std::map<std::string, std::string>& errors, int status) {
   std::string title = editing ? "Edit " + Text(c, "name") : std::string("New company");
-  auto err = [&](const std::string& k) {
-    auto it = errors.find(k);
-    return it == errors.end() ? std::string() : it->second;
-  };
+  auto err = [&](const std::string& k) { return ErrorOf(errors, k); };
   std::string h = "<nav aria-label=\"breadcrumb\"><ul><li><a href=\"/companies\">Companies</a></li><li>" + Esc(title) +
                   "</li></ul></nav><h1>" + Esc(title) + "</h1>";
   if (!errors.empty())

@@ -44,7 +44,7 @@ http::Response Rules(Ctx& ctx, const std::map<std::string, std::string>& errors 
   const auto& seen_types = types.Object("vendor_types");
   const auto& seen_points = points.Object("data_points");
   std::string name = Text(i.Object("integration"), "name");
-  auto err = [&](const std::string& k) { auto it = errors.find(k); return it == errors.end() ? std::string() : it->second; };
+  auto err = [&](const std::string& k) { return ErrorOf(errors, k); };
 
   std::string h = "<nav aria-label=\"breadcrumb\"><ul><li><a href=\"/admin/integrations\">Integrations</a></li><li><a href=\"/admin/integrations/" +
                   Esc(id) + "\">" + Esc(name) + "</a></li><li>Sort rules</li></ul></nav><h1>Sort rules and connected fields</h1>";

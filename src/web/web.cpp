@@ -209,6 +209,11 @@ ApiAnswer Ctx::Call(const std::string& method, const std::string& target, const 
   return a;
 }
 
+std::string ErrorOf(const std::map<std::string, std::string>& errors, const std::string& field) {
+  auto it = errors.find(field);
+  return it == errors.end() ? std::string() : it->second;
+}
+
 // ---- page furniture ----------------------------------------------------------------------------
 
 http::Response Page(const Ctx& ctx, const std::string& title, const std::string& section, const std::string& body,

@@ -10,11 +10,6 @@
 namespace cairn::web {
 namespace {
 
-std::string Err(const std::map<std::string, std::string>& e, const std::string& k) {
-  auto it = e.find(k);
-  return it == e.end() ? "" : it->second;
-}
-
 http::Response List(Ctx& ctx) {
   auto a = ctx.Call("GET", "/api/v1/webhooks");
   if (!a.ok()) return ErrorPage(ctx, a);
@@ -45,14 +40,14 @@ http::Response Form(Ctx& ctx, const json::object& w, const std::string& action, 
   std::string h = "<nav aria-label=\"breadcrumb\"><ul><li><a href=\"/admin/webhooks\">Webhooks</a></li><li>" + Esc(title) +
                   "</li></ul></nav><h1>" + Esc(title) + "</h1>";
   if (!errors.empty())
-    h += "<p class=\"form-error\" role=\"alert\" id=\"form-errors\">The webhook was not saved: fix the fields marked below. " + Esc(Err(errors, "")) + "</p>";
+    h += "<p class=\"form-error\" role=\"alert\" id=\"form-errors\">The webhook was not saved: fix the fields marked below. " + Esc(ErrorOf(errors, "")) + "</p>";
   h += "<form method=\"post\" action=\"" + Esc(action) + "\" novalidate>" + CsrfField(ctx);
-  h += Input({.name = "name", .label = "Name", .value = Text(w, "name"), .error = Err(errors, "name"), .required = true});
+  h += Input({.name = "name", .label = "Name", .value = Text(w, "name"), .error = ErrorOf(errors, "name"), .required = true});
   h += Input({.name = "url", .label = "Sends to", .value = Text(w, "url"), .type = "url",
               .hint = "An https:// address. Private and loopback addresses are refused unless the server allows them.",
-              .error = Err(errors, "url"), .placeholder = "https://example.com/hooks/cairn", .required = true});
+              .error = ErrorOf(errors, "url"), .placeholder = "https://example.com/hooks/cairn", .required = true});
   h += "<fieldset><legend>Events</legend>";
-  if (auto e = Err(errors, "events"); !e.empty()) h += "<small class=\"field-error\">" + Esc(e) + "</small>";
+  if (auto e = ErrorOf(errors, "events"); !e.empty()) h += "<small class=\"field-error\">" + Esc(e) + "</small>";
   h += "<label><input type=\"checkbox\" name=\"events\" value=\"*\"" + std::string(chosen.count("*") ? " checked" : "") + "> Every event</label>";
   h += "<div class=\"event-grid\">";
   for (auto e : kWebhookEvents)
@@ -62,11 +57,11 @@ http::Response Form(Ctx& ctx, const json::object& w, const std::string& action, 
   h += Input({.name = "secret", .label = editing ? "New secret" : "Secret", .type = "password",
               .hint = editing ? "Stored and never shown. Leave blank to keep it."
                               : "Signs each delivery (HMAC-SHA256). Leave blank and Cairn makes one up and shows it once.",
-              .error = Err(errors, "secret"), .autocomplete = "new-password"});
+              .error = ErrorOf(errors, "secret"), .autocomplete = "new-password"});
   h += "<label for=\"f-template\">Body template (optional)</label><textarea id=\"f-template\" name=\"template\" rows=\"4\" placeholder='{\"text\": \"$EVENT: $RECORD_NAME\"}'" +
-       std::string(Err(errors, "template").empty() ? "" : " aria-invalid=\"true\"") + ">" + Esc(Text(w, "template")) +
+       std::string(ErrorOf(errors, "template").empty() ? "" : " aria-invalid=\"true\"") + ">" + Esc(Text(w, "template")) +
        "</textarea><small>JSON with $EVENT, $RECORD_NAME, $RECORD_URL, $COMPANY_NAME, $TIME and more; blank sends Cairn's own body.</small>";
-  if (auto e = Err(errors, "template"); !e.empty()) h += "<small class=\"field-error\">" + Esc(e) + "</small>";
+  if (auto e = ErrorOf(errors, "template"); !e.empty()) h += "<small class=\"field-error\">" + Esc(e) + "</small>";
   h += Checkbox("active", "Active", !editing || Bool(w, "active"));
   h += "<button type=\"submit\">Save webhook</button> <a href=\"/admin/webhooks\" class=\"secondary\">Cancel</a></form>";
   return Page(ctx, title, "webhooks", h, status);

@@ -55,5 +55,15 @@ TEST_P(WebSignInTest, AnAddressIsLockedAfterFiveFailuresAndANetworkAddressAfterT
   EXPECT_NE(fresh.body.find("from your network address"), std::string::npos) << fresh.body;
 }
 
+TEST_P(WebSignInTest, SignInOverPlainHttpFromElsewhereSaysItNeedsHttps) {
+  auto local = S().Call("GET", "/login", "", "");
+  ASSERT_EQ(local.status, 200);
+  EXPECT_EQ(local.body.find("Sign-in needs HTTPS"), std::string::npos) << "127.0.0.1 is this machine";
+  auto remote = S().Call("GET", "/login", "", "", {{"Host", "cairn.example.com"}});
+  EXPECT_NE(remote.body.find("Sign-in needs HTTPS"), std::string::npos) << remote.body;
+  auto proxied = S().Call("GET", "/login", "", "", {{"Host", "cairn.example.com"}, {"X-Forwarded-Proto", "https"}});
+  EXPECT_EQ(proxied.body.find("Sign-in needs HTTPS"), std::string::npos) << proxied.body;
+}
+
 }  // namespace
 }  // namespace cairn::tests

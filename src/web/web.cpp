@@ -79,14 +79,29 @@ std::string SafeNext(const std::string& next) {
 
 namespace {
 
+// Browsers keep the session cookie (Secure, "__Host-") only from a secure origin: HTTPS, or this
+// machine itself. Over plain HTTP from elsewhere sign-in could only fail without a word, so the
+// sign-in page says why instead. A TLS proxy in front says so with X-Forwarded-Proto.
+bool SecureOrigin(const http::Request& req) {
+  if (auto proto = req.Header("X-Forwarded-Proto"); proto && ToLower(Trim(*proto)) == "https") return true;
+  std::string host(req.Header("Host").value_or(""));
+  if (auto colon = host.rfind(':'); colon != std::string::npos && host.find(']') == std::string::npos) host.resize(colon);
+  if (host.rfind("[::1]", 0) == 0) return true;
+  return host == "localhost" || host.rfind("127.", 0) == 0 ||
+         (host.size() > 10 && host.compare(host.size() - 10, 10, ".localhost") == 0);
+}
+
 std::string LoginPage(const std::string& csrf, const std::string& email, const std::string& next,
-                      const std::string& error, const std::string& notice) {
+                      const std::string& error, const std::string& notice, bool secure_origin) {
   std::string b =
       "<!doctype html><html lang=\"en\" data-theme=\"light\"><head><meta charset=\"utf-8\">"
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Sign in · Cairn</title>" +
       std::string(kIcon) + "<link rel=\"stylesheet\" href=\"" + StaticUrl("pico.min.css") + "\"><link rel=\"stylesheet\" href=\"" +
       StaticUrl("app.css") + "\"></head><body><main class=\"container login\" id=\"main\"><article>"
       "<header><h1>Cairn</h1><p>Sign in to your IT documentation.</p></header>";
+  if (!secure_origin)
+    b += "<p class=\"form-error\" role=\"alert\" id=\"insecure\">Sign-in needs HTTPS: browsers keep Cairn's session cookie only over "
+         "HTTPS (or on this machine itself). Put Cairn behind a TLS proxy that sends X-Forwarded-Proto: https.</p>";
   if (!notice.empty()) b += "<p class=\"notice\" role=\"status\">" + Esc(notice) + "</p>";
   if (!error.empty()) b += "<p class=\"form-error\" role=\"alert\" id=\"login-error\">" + Esc(error) + "</p>";
   b += "<form method=\"post\" action=\"/login\"><input type=\"hidden\" name=\"_csrf\" value=\"" + Esc(csrf) +
@@ -400,7 +415,8 @@ struct Web::Impl {
       if (auto f = cookies.find(std::string(kFlashCookie)); f != cookies.end())
         notice = http::PercentDecode(f->second, false);
     }
-    auto r = Html(status, LoginPage(HmacSha256Hex(pre, "cairn-login"), email, SafeNext(next.empty() ? "/" : next), error, notice));
+    auto r = Html(status, LoginPage(HmacSha256Hex(pre, "cairn-login"), email, SafeNext(next.empty() ? "/" : next), error, notice,
+                                    SecureOrigin(req)));
     if (fresh) r.headers.emplace_back("Set-Cookie", SetCookie(kLoginCookie, pre, 3600));
     if (!notice.empty()) r.headers.emplace_back("Set-Cookie", SetCookie(kFlashCookie, "", 0));
     return r;

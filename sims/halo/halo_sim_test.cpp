@@ -173,8 +173,10 @@ TEST_F(HaloSimTest, RequiresValidUnexpiredBearer) {
   EXPECT_EQ(Get("/Client", Token()).status, 200);  // a fresh token works again
 }
 
-// Asset pages a sync walks are written as text (ListText/AssetText); any order or filter builds
-// the tree. The two must be the same bytes, or a record's source digest would depend on the path.
+// Asset and user pages a sync walks are written as text (ListText); any order or filter builds a
+// tree (List, Wrap) from records parsed back from the same writer (AssetJson, UserJson). The
+// pages must be the same bytes either way (the envelope, and the records through the parse and
+// serialize round trip), or a record's source digest would depend on the path.
 TEST_F(HaloSimTest, AssetListsAreTheBytesOfTheTree) {
   HaloSimOptions o = Small();
   o.fleet.inactive_share = 0.2;

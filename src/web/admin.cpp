@@ -188,22 +188,11 @@ http::Response CreateKey(Ctx& ctx) {
   if (!ctx.F("user_id").empty()) body["user_id"] = std::atoll(ctx.F("user_id").c_str());
   for (const char* list : {"company_ids", "allow_ips"}) {
     json::array arr;
-    std::string cur;
-    for (char c : ctx.F(list) + ",") {
-      if (c == ',') {
-        std::string t(cur);
-        while (!t.empty() && t.back() == ' ') t.pop_back();
-        while (!t.empty() && t.front() == ' ') t.erase(0, 1);
-        if (!t.empty()) {
-          if (std::string(list) == "company_ids" && t.find_first_not_of("0123456789") == std::string::npos && t.size() < 18)
-            arr.push_back(std::atoll(t.c_str()));
-          else
-            arr.push_back(json::string(t));
-        }
-        cur.clear();
-      } else {
-        cur += c;
-      }
+    for (auto& t : ListItems(ctx.F(list))) {
+      if (std::string_view(list) == "company_ids" && t.find_first_not_of("0123456789") == std::string::npos && t.size() < 18)
+        arr.push_back(std::atoll(t.c_str()));
+      else
+        arr.push_back(json::string(t));
     }
     body[list] = std::move(arr);
   }

@@ -7,6 +7,7 @@
 #include <set>
 #include <vector>
 
+#include "core/text.h"
 #include "http/message.h"
 
 namespace cairn::web {
@@ -53,6 +54,18 @@ bool Bool(const json::object& o, std::string_view key) {
 }
 
 std::string Url(std::string_view s) { return http::PercentEncode(s); }
+
+std::vector<std::string> ListItems(std::string_view text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t end = text.find_first_of(",\n", start);
+    if (end == std::string_view::npos) end = text.size();
+    if (auto item = Trim(text.substr(start, end - start)); !item.empty()) out.emplace_back(item);
+    start = end + 1;
+  }
+  return out;
+}
 
 std::string When(std::string_view iso) {
   static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",

@@ -96,6 +96,12 @@ TEST(Html, SanitizingKeepsFormattingAndDropsEverythingThatRuns) {
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(1));
 }
 
+TEST(Html, ListItemsSplitOnLinesAndCommas) {
+  EXPECT_EQ(ListItems(" Firewall, Switch\r\n\nPrinter ,,\t"), (std::vector<std::string>{"Firewall", "Switch", "Printer"}));
+  EXPECT_TRUE(ListItems("").empty());
+  EXPECT_TRUE(ListItems(" , \n").empty());
+}
+
 TEST(Html, TheStaticFilesAreBuiltIn) {
   for (const char* name : {"htmx.min.js", "pico.min.css", "app.css", "app.js"}) {
     auto f = FindStatic(name);

@@ -213,17 +213,7 @@ json::object Body(const FormState& s, const VendorInfo& v, bool editing) {
   for (auto opt : v.options) options[opt] = s.options.count(std::string(opt)) && s.options.at(std::string(opt));
   o["options"] = std::move(options);
   json::array skip;
-  std::string cur;
-  for (char c : s.skip_types + "\n") {
-    if (c == '\n' || c == ',') {
-      while (!cur.empty() && (cur.back() == ' ' || cur.back() == '\r')) cur.pop_back();
-      size_t b = cur.find_first_not_of(' ');
-      if (b != std::string::npos) skip.emplace_back(cur.substr(b));
-      cur.clear();
-    } else {
-      cur += c;
-    }
-  }
+  for (auto& t : ListItems(s.skip_types)) skip.emplace_back(std::move(t));
   o["skip_types"] = std::move(skip);
   char* end = nullptr;
   long long n = std::strtoll(s.interval.c_str(), &end, 10);

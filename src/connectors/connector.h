@@ -63,8 +63,8 @@ class Connector {
   virtual std::string_view slug() const = 0;
   // The connection test (see connection.h).
   virtual Status Check() = 0;
-  // The kinds this vendor brings besides companies, in the order a sync takes them; the first
-  // ones are the vendor's default-layout kinds (catalog.h), then "agreements" where it has them.
+  // The kinds this vendor brings besides companies, in the order a sync takes them: the vendor's
+  // default-layout kinds (catalog.h) and "agreements" or "contracts" where it has them.
   virtual std::vector<std::string> Kinds() const = 0;
   // Every record of `kind` ("companies" or one of Kinds()), inactive ones included, in the
   // vendor's order, passed to `sink` one at a time (the sink may stop the walk by returning an
@@ -75,6 +75,10 @@ class Connector {
   // connector itself.
   virtual Status List(std::string_view kind, int64_t since_ms,
                       const std::function<Status(VendorItem&&)>& sink) = 0;
+  // Called once before a run lists `kinds` in that order, each with `since_ms`: a connector may
+  // start reading a kind in the background (on connections of its own, bounded), so that its
+  // latency is spent while the kinds before it are read. List then passes on what was read.
+  virtual void WillList(const std::vector<std::string>& /*kinds*/, int64_t /*since_ms*/) {}
   // Whether List honours since_ms. Runs against a vendor without a change cursor list everything
   // every time, so each of them is a complete enumeration.
   virtual bool HasChangeCursor() const { return false; }

@@ -226,7 +226,7 @@ TEST_F(ConnectWiseTest, ListsEveryKindExactlyAcrossPages) {
   ASSERT_TRUE(Control("/_sim/mutate", R"({"kind": "companies", "action": "deactivate", "count": 2})"));
   auto cw = Make();
   EXPECT_EQ(cw->slug(), "cw_manage");
-  EXPECT_EQ(cw->Kinds(), (std::vector<std::string>{"contacts", "locations", "configurations", "agreements"}));
+  EXPECT_EQ(cw->Kinds(), (std::vector<std::string>{"contacts", "configurations", "agreements", "locations"}));
   ASSERT_TRUE(cw->Check().ok());
   auto view = sim.tenant().View();
 
@@ -366,11 +366,95 @@ TEST_F(ConnectWiseTest, IncrementalCostsFewerRequestsThanAFullList) {
   EXPECT_LT(cw->requests() - before, full_cost);
 }
 
+// WillList starts the per-company site calls in the background: they are made while the other
+// kinds are listed, and the locations listing then passes on what they read, in company order,
+// without calling again. A failure of a background call is the locations listing's error.
+TEST_F(ConnectWiseTest, SitesAreReadInTheBackgroundWhileTheKindsBeforeThemAreListed) {
+  sims::connectwise::ConnectWiseSimOptions o;
+  o.fleet = Fleet();
+  o.max_page_size = 7;
+  auto* sim = new sims::connectwise::ConnectWiseSim(o);
+  holder_.reset(new Holder<sims::connectwise::ConnectWiseSim>(sim));
+  std::atomic<int> site_calls{0};
+  std::atomic<bool> fail_sites{false};
+  std::atomic<int> fail_after{-1};  // >= 0: site calls after that many answer 503
+  Serve([&, sim](http::Request& r) {
+    if (r.target.find("/sites") != std::string::npos) {
+      int n = ++site_calls;
+      if (fail_after >= 0 && n > fail_after) {
+        http::Response down;
+        down.status = 503;
+        down.body = R"({"code": "Unavailable", "message": "down"})";
+        return down;
+      }
+      if (fail_sites) {
+        http::Response bad;
+        bad.status = 403;
+        bad.body = R"({"code": "Forbidden", "message": "no access"})";
+        return bad;
+      }
+    }
+    return sim->Handle(r);
+  });
+  auto view = sim->tenant().View();
+  auto reference = Make();
+  auto expected = All(*reference, "locations");
+  ASSERT_EQ(static_cast<int64_t>(expected.size()), view->Total(RecordKind::kSite));
+  const int companies = site_calls.exchange(0);  // (one call per company)
+  ASSERT_GT(companies, 5);
+
+  auto cw = Make();
+  cw->WillList(cw->Kinds(), 0);
+  EXPECT_FALSE(All(*cw, "contacts").empty());
+  // Every company's sites are read without a locations listing.
+  for (int i = 0; i < 500 && site_calls < companies; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(site_calls, companies);
+  auto locations = All(*cw, "locations");
+  EXPECT_EQ(site_calls, companies);  // (nothing called again)
+  EXPECT_EQ(Ids(locations), Ids(expected));
+  // A second listing reads afresh.
+  EXPECT_EQ(Ids(All(*cw, "locations")), Ids(expected));
+  EXPECT_EQ(site_calls, 2 * companies);
+
+  // A refused site call in the background fails the locations listing, with the vendor's hint.
+  auto failing = Make();
+  fail_sites = true;
+  failing->WillList(failing->Kinds(), 0);
+  std::vector<VendorItem> got;
+  auto st = failing->List("locations", 0, [&](VendorItem&& item) {
+    got.push_back(std::move(item));
+    return Status::Ok();
+  });
+  EXPECT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("Company Maintenance"), std::string::npos) << st.ToString();
+  EXPECT_TRUE(got.empty());
+  // Site calls that fail part-way (5xx past the retries) fail the listing too.
+  fail_sites = false;
+  site_calls = 0;
+  fail_after = 5;
+  auto halfway = Make(2);
+  halfway->WillList(halfway->Kinds(), 0);
+  got.clear();
+  st = halfway->List("locations", 0, [&](VendorItem&& item) {
+    got.push_back(std::move(item));
+    return Status::Ok();
+  });
+  EXPECT_FALSE(st.ok()) << "listed " << got.size() << " sites through failing calls";
+  EXPECT_EQ(st.code(), Code::kUnavailable) << st.ToString();
+  EXPECT_LT(got.size(), expected.size());
+  // A connector dropped with its reader still running stops it.
+  fail_after = -1;
+  auto dropped = Make();
+  dropped->WillList(dropped->Kinds(), 0);
+  dropped.reset();
+  StopServer();
+}
+
 TEST_F(ConnectWiseTest, AFailureMidWalkIsAnError) {
   StartCw();
   auto cw = Make(2);
   ExpectMidWalkFailure(*cw, "configurations");
-  ExpectMidWalkFailure(*cw, "locations");
+  // (locations: SitesAreReadInTheBackground... fails their calls part-way)
 }
 
 TEST_F(ConnectWiseTest, RetriesStillGiveCompleteLists) {

@@ -312,6 +312,7 @@ class RunExec {
     try {
       st = Companies();
       if (st.ok() && !discovery_only_) {
+        connector_->WillList(connector_->Kinds(), since_);
         for (const auto& kind : connector_->Kinds()) {
           auto ks = Kind(kind);
           if (!ks.ok()) st = ks;  // the other kinds still sync; the run fails at the end

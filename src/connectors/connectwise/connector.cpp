@@ -62,6 +62,12 @@ std::string SinceCondition(int64_t since_ms) {
   return "lastUpdated >= [" + iso + "]";
 }
 
+// The query parameter that asks for records changed since `since_ms` ("" for all).
+std::string Conditions(int64_t since_ms) {
+  std::string cond = SinceCondition(since_ms);
+  return cond.empty() ? "" : "conditions=" + http::PercentEncode(cond);
+}
+
 std::string Q(std::string_view a, std::string_view b) {
   if (a.empty()) return std::string(b);
   if (b.empty()) return std::string(a);
@@ -317,7 +323,9 @@ Connector::Connector(Credentials credentials, VendorClientOptions options, int p
       page_size_(page_size < 1 ? 1000 : page_size),
       site_fetchers_(site_fetchers < 1 ? 1 : site_fetchers) {}
 
-std::vector<std::string> Connector::Kinds() const { return {"contacts", "locations", "configurations", "agreements"}; }
+// Locations last: their per-company calls are made in the background from the start of the
+// run (WillList), while the other kinds are read.
+std::vector<std::string> Connector::Kinds() const { return {"contacts", "configurations", "agreements", "locations"}; }
 
 int64_t Connector::requests() const {
   int64_t n = client_.http().requests();
@@ -380,101 +388,170 @@ Status Connector::WalkNavigable(Client& client, const std::string& path, const s
   }
 }
 
-Status Connector::ListLocations(const std::string& conditions, const std::function<Status(VendorItem&&)>& sink) {
-  // Sites exist only under their company (reference A6, A10 step 5): walk every company's ids,
-  // then each company's sites. That is a call per company, so several companies' sites are read
-  // at once (site_fetchers_ connections, each on a thread of its own, each taking the next company
-  // as soon as it is done, at most `window` companies ahead of the one passed on last) and passed
-  // on in company order by this thread.
-  std::vector<std::string> ids;
-  CAIRN_RETURN_IF_ERROR(Walk("/company/companies", "fields=id", kCompaniesHint, [&](const json::object& company) {
-    if (std::string cid = Id(company); !cid.empty()) ids.push_back(std::move(cid));
+// Reads every company's sites (reference A6, A10 step 5: sites exist only under their company,
+// so that is a call per company) on connections of its own, several companies at once: each
+// fetcher thread takes the next company as soon as it is done. Started by WillList before the
+// kinds listed ahead of locations, so that the many small calls' latency is spent while those
+// kinds are read and written. What is read waits in `slots` for Drain, which passes it on in
+// company order; the fetchers stay at most kMaxWaiting sites (and always `window` companies)
+// ahead of it. Destroying the reader stops the fetchers after their current company.
+class Connector::SiteReader {
+ public:
+  SiteReader(Connector& owner, std::vector<Client*> clients, std::string conditions)
+      : owner_(owner), clients_(std::move(clients)), conditions_(std::move(conditions)) {
+    thread_ = std::thread([this] { Run(); });
+  }
+  ~SiteReader() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  SiteReader(const SiteReader&) = delete;
+  SiteReader& operator=(const SiteReader&) = delete;
+
+  const std::string& conditions() const { return conditions_; }
+
+  // Passes every company's sites on to `sink`, in company order, waiting for those not read yet.
+  // The first failure (of the company walk, a site list or the sink) ends it.
+  Status Drain(const std::function<Status(VendorItem&&)>& sink) {
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return ids_read_; });
+      if (!ids_status_.ok()) return ids_status_;
+    }
+    for (size_t i = 0; i < slots_.size(); ++i) {
+      std::vector<VendorItem> sites;
+      {
+        std::unique_lock lock(mu_);
+        // (a company no fetcher took before a failure is never done)
+        cv_.wait(lock, [&] { return slots_[i].done || (failed_ && i >= next_); });
+        if (!slots_[i].done) {
+          for (const auto& slot : slots_)
+            if (slot.done && !slot.status.ok()) return slot.status;
+          return Status::Unavailable("ConnectWise PSA: the company site lists stopped");  // (never: a failure is kept)
+        }
+        if (!slots_[i].status.ok()) return slots_[i].status;
+        sites = std::move(slots_[i].sites);
+        waiting_ -= sites.size();
+        passed_ = i + 1;
+      }
+      cv_.notify_all();
+      for (auto& item : sites) {
+        owner_.site_company_[item.vendor_id] = item.company_vendor_id;
+        CAIRN_RETURN_IF_ERROR(sink(std::move(item)));
+      }
+    }
     return Status::Ok();
-  }));
-  while (static_cast<int>(site_clients_.size()) < site_fetchers_ - 1)
-    site_clients_.push_back(std::make_unique<Client>(credentials_, options_));
-  std::vector<Client*> clients{&client_};
-  for (auto& c : site_clients_) clients.push_back(c.get());
+  }
+
+ private:
+  // Sites that may wait for Drain (a few MB); past it, fetchers wait unless they are within
+  // `window` companies of the one passed on last.
+  static constexpr size_t kMaxWaiting = 10000;
+
   struct Slot {
     bool done = false;
     Status status = Status::Ok();
     std::vector<VendorItem> sites;
   };
-  std::vector<Slot> slots(ids.size());
-  const size_t window = clients.size() * 2;
-  std::mutex mu;
-  std::condition_variable cv;
-  size_t next = 0;     // the next company a fetcher takes
-  size_t passed = 0;   // companies passed on
-  bool stop = false;   // a fetch failed or the sink stopped the walk
-  auto fetcher = [&](Client* client) {
+
+  void Run() {
+    std::vector<std::string> ids;
+    Status st = owner_.Walk(*clients_.front(), "/company/companies", "fields=id", kCompaniesHint,
+                            [&](const json::object& company) {
+                              if (std::string cid = Id(company); !cid.empty()) ids.push_back(std::move(cid));
+                              return Status::Ok();
+                            });
+    {
+      std::lock_guard lock(mu_);
+      ids_ = std::move(ids);
+      slots_.resize(ids_.size());
+      ids_status_ = st;
+      ids_read_ = true;
+    }
+    cv_.notify_all();
+    if (!st.ok()) return;
+    std::vector<std::thread> fetchers;
+    for (Client* c : clients_) fetchers.emplace_back([this, c] { Fetch(*c); });
+    for (auto& t : fetchers) t.join();
+  }
+
+  void Fetch(Client& client) {
+    const size_t window = clients_.size() * 2;
     for (;;) {
       size_t i;
       {
-        std::unique_lock lock(mu);
-        cv.wait(lock, [&] { return stop || next >= ids.size() || next < passed + window; });
-        if (stop || next >= ids.size()) return;
-        i = next++;
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [&] {
+          return stop_ || failed_ || next_ >= ids_.size() || waiting_ < kMaxWaiting || next_ < passed_ + window;
+        });
+        if (stop_ || failed_ || next_ >= ids_.size()) return;
+        i = next_++;
       }
       Slot slot;
-      const std::string& cid = ids[i];
-      slot.status = Walk(*client, "/company/companies/" + cid + "/sites", conditions, kCompaniesHint,
-                         [&](const json::object& site) {
-                           slot.sites.push_back(MapSite(site, cid));
-                           return Status::Ok();
-                         });
+      const std::string& cid = ids_[i];  // (ids_ is not changed once the fetchers run)
+      slot.status = owner_.Walk(client, "/company/companies/" + cid + "/sites", conditions_, kCompaniesHint,
+                                [&](const json::object& site) {
+                                  slot.sites.push_back(MapSite(site, cid));
+                                  return Status::Ok();
+                                });
       slot.done = true;
       {
-        std::lock_guard lock(mu);
-        if (!slot.status.ok()) stop = true;  // the others stop after their current company
-        slots[i] = std::move(slot);
+        std::lock_guard lock(mu_);
+        if (!slot.status.ok()) failed_ = true;  // the others stop after their current company
+        waiting_ += slot.sites.size();
+        slots_[i] = std::move(slot);
       }
-      cv.notify_all();
-    }
-  };
-  std::vector<std::thread> threads;
-  for (Client* c : clients) threads.emplace_back(fetcher, c);
-  struct Join {
-    std::vector<std::thread>& threads;
-    std::mutex& mu;
-    std::condition_variable& cv;
-    bool& stop;
-    ~Join() {
-      {
-        std::lock_guard lock(mu);
-        stop = true;
-      }
-      cv.notify_all();
-      for (auto& t : threads) t.join();
-    }
-  } join{threads, mu, cv, stop};
-  for (size_t i = 0; i < ids.size(); ++i) {
-    std::vector<VendorItem> sites;
-    {
-      std::unique_lock lock(mu);
-      // (a company no fetcher took before a failure is never done)
-      cv.wait(lock, [&] { return slots[i].done || (stop && i >= next); });
-      if (!slots[i].done) {
-        for (const auto& slot : slots)
-          if (slot.done && !slot.status.ok()) return slot.status;
-        return Status::Unavailable("ConnectWise PSA: the company site lists stopped");  // (never: a failure is kept)
-      }
-      if (!slots[i].status.ok()) return slots[i].status;
-      sites = std::move(slots[i].sites);
-      passed = i + 1;
-    }
-    cv.notify_all();
-    for (auto& item : sites) {
-      site_company_[item.vendor_id] = item.company_vendor_id;
-      CAIRN_RETURN_IF_ERROR(sink(std::move(item)));
+      cv_.notify_all();
     }
   }
-  return Status::Ok();
+
+  Connector& owner_;
+  std::vector<Client*> clients_;
+  std::string conditions_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool ids_read_ = false;
+  Status ids_status_ = Status::Ok();
+  std::vector<std::string> ids_;
+  std::vector<Slot> slots_;
+  size_t next_ = 0;     // the next company a fetcher takes
+  size_t passed_ = 0;   // companies passed on by Drain
+  size_t waiting_ = 0;  // sites read and not passed on yet
+  bool failed_ = false;
+  bool stop_ = false;
+  std::thread thread_;  // walks the company ids, then runs the fetchers
+};
+
+Connector::~Connector() = default;
+
+void Connector::StartSites(const std::string& conditions) {
+  sites_.reset();  // (a reader for other conditions stops first: it uses the same connections)
+  while (static_cast<int>(site_clients_.size()) < site_fetchers_)
+    site_clients_.push_back(std::make_unique<Client>(credentials_, options_));
+  std::vector<Client*> clients;
+  for (auto& c : site_clients_) clients.push_back(c.get());
+  sites_ = std::make_unique<SiteReader>(*this, std::move(clients), conditions);
+}
+
+void Connector::WillList(const std::vector<std::string>& kinds, int64_t since_ms) {
+  // Only worth it when something is listed before the locations.
+  auto at = std::find(kinds.begin(), kinds.end(), "locations");
+  if (at == kinds.end() || at == kinds.begin()) return;
+  StartSites(Conditions(since_ms));
+}
+
+Status Connector::ListLocations(const std::string& conditions, const std::function<Status(VendorItem&&)>& sink) {
+  if (!sites_ || sites_->conditions() != conditions) StartSites(conditions);
+  auto reader = std::move(sites_);  // (read once: a second listing reads afresh)
+  return reader->Drain(sink);
 }
 
 Status Connector::List(std::string_view kind, int64_t since_ms, const std::function<Status(VendorItem&&)>& sink) {
-  std::string cond = SinceCondition(since_ms);
-  std::string conditions = cond.empty() ? "" : "conditions=" + http::PercentEncode(cond);
+  std::string conditions = Conditions(since_ms);
   if (kind == "locations") return ListLocations(conditions, sink);
   const KindInfo* k = FindKind(kind);
   if (!k) return Status::Invalid("ConnectWise PSA has no kind \"" + std::string(kind) + "\"");

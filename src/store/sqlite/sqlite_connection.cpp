@@ -245,11 +245,13 @@ Result<std::unique_ptr<Connection>> OpenSqlite(const std::string& spec) {
     return Status::Unavailable("cannot open the SQLite database " + path + ": " + msg);
   }
   sqlite3_busy_timeout(db, 10000);
-  // Pages are read through the memory map (the operating system's cache); each connection's own
-  // cache holds what a transaction changes. 16 MiB each (of a pool of six) measured faster than
-  // 64 MiB for a sync import, at 60 MiB less peak memory (bench/RESULTS.md).
+  // The first 64 MiB of the file are read through a memory map (the operating system's cache);
+  // each connection's own cache holds what a transaction changes. 16 MiB each (of a pool of six)
+  // measured faster than 64 MiB for a sync import, at 60 MiB less peak memory. A 256 MiB map
+  // made no measurable difference to imports or re-syncs and counted up to 256 MiB of the
+  // database in the process's resident memory (bench/RESULTS.md).
   std::string pragmas = "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;"
-                        "PRAGMA cache_size=-16384; PRAGMA mmap_size=268435456;";
+                        "PRAGMA cache_size=-16384; PRAGMA mmap_size=67108864;";
   pragmas += sync_full ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;";
   char* err = nullptr;
   rc = sqlite3_exec(db, pragmas.c_str(), nullptr, nullptr, &err);

@@ -530,5 +530,21 @@ TEST_P(SyncTest, CommandLineWorkflow) {
   EXPECT_NE(status.out.find("succeeded"), std::string::npos) << status.out;
 }
 
+// A run started through the API starts at once: idle workers are woken, not left to their poll
+// (ten minutes here; one second by default).
+TEST_P(SyncTest, AStartedRunDoesNotWaitForThePoll) {
+  cairn_ = StartServer({.extra_args = {"--ca-file", ca_, "--sync-poll-ms", "600000"}});
+  ASSERT_TRUE(cairn_);
+  int64_t integration = Integration();
+  for (int i = 0; i < 2; ++i) {
+    auto begun = std::chrono::steady_clock::now();
+    auto run = Sync(integration);
+    ASSERT_EQ(Str(run.at("state")), "succeeded") << json::serialize(run);
+    EXPECT_LT(std::chrono::steady_clock::now() - begun, std::chrono::seconds(20));
+    ASSERT_EQ(Call("POST", "/api/v1/integrations/" + std::to_string(integration) + "/match",
+                   json::object{{"action", "create_all"}}).status, 200);
+  }
+}
+
 }  // namespace
 }  // namespace cairn::tests

@@ -8,6 +8,7 @@
 // A Connection is used by one thread at a time (the Store's pool hands it out).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -34,6 +35,16 @@ class Connection {
   // Runs one statement and returns its rows (empty for statements without results). Integer
   // columns come back as int64_t, NULL as monostate, everything else as text.
   virtual Result<Rows> Query(std::string_view sql, std::span<const Value> params) = 0;
+  // As Query, passing each row to `each` as it is read instead of returning them all; the row's
+  // storage may be reused for the next one (move out what is kept). An error from `each` stops
+  // the statement and is returned. Backends that cannot stream read the rows first.
+  using RowFn = std::function<Status(Row&)>;
+  virtual Status QueryEach(std::string_view sql, std::span<const Value> params, const RowFn& each) {
+    auto rows = Query(sql, params);
+    if (!rows.ok()) return rows.status();
+    for (auto& r : *rows) CAIRN_RETURN_IF_ERROR(each(r));
+    return Status::Ok();
+  }
   // Runs one statement and returns the number of rows it changed.
   virtual Result<int64_t> Execute(std::string_view sql, std::span<const Value> params) = 0;
 

@@ -349,7 +349,8 @@ Result<std::vector<T>> Repository<T>::List(const Query& q) {
 }
 
 template <class T>
-Result<std::vector<T>> Repository<T>::ListColumns(const Query& q, const std::vector<std::string>& columns) {
+Status Repository<T>::EachColumns(const Query& q, const std::vector<std::string>& columns,
+                                  const std::function<Status(T&&)>& each) {
   const auto& sch = T::Schema();
   if (!sch.Find(q.order_by)) return Status::Invalid("cannot order by " + q.order_by);
   std::vector<const Column<T>*> cols;
@@ -371,15 +372,20 @@ Result<std::vector<T>> Repository<T>::ListColumns(const Query& q, const std::vec
     params.push_back(q.limit);
     params.push_back(q.offset);
   }
-  auto rows = conn_.Query(sql, params);
-  if (!rows.ok()) return rows.status();
-  std::vector<T> out;
-  out.reserve(rows->size());
-  for (auto& r : *rows) {
+  return conn_.QueryEach(sql, params, [&](Row& r) -> Status {
     T t{};
     for (size_t i = 0; i < cols.size() && i < r.size(); ++i) SetValue(t, *cols[i], r[i]);
+    return each(std::move(t));
+  });
+}
+
+template <class T>
+Result<std::vector<T>> Repository<T>::ListColumns(const Query& q, const std::vector<std::string>& columns) {
+  std::vector<T> out;
+  CAIRN_RETURN_IF_ERROR(EachColumns(q, columns, [&](T&& t) {
     out.push_back(std::move(t));
-  }
+    return Status::Ok();
+  }));
   return out;
 }
 

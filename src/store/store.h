@@ -143,6 +143,9 @@ class Repository {
   // List reading only `columns` (the rest of each record stays default): for scans over many
   // rows that need a few narrow columns. InvalidArgument for a column the schema does not have.
   Result<std::vector<T>> ListColumns(const Query& q, const std::vector<std::string>& columns);
+  // ListColumns one record at a time, without the list in memory: `each` gets every record as
+  // it is read. An error from `each` stops the scan and is returned.
+  Status EachColumns(const Query& q, const std::vector<std::string>& columns, const std::function<Status(T&&)>& each);
   Result<int64_t> Count(const Query& q);
   // The first row matching, or nullopt.
   Result<std::optional<T>> FindFirst(Query q);

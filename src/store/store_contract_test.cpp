@@ -432,6 +432,53 @@ TYPED_TEST(StoreContract, ListColumnsReadsOnlyTheColumnsAsked) {
   EXPECT_EQ(bad.status().code(), Code::kInvalidArgument);
 }
 
+// EachColumns hands over each record as it is read, in order, with values of different lengths
+// (empty ones included) intact from one row to the next (the backend may reuse a row's storage),
+// and stops at the first error it is given.
+TYPED_TEST(StoreContract, EachColumnsStreamsRecordsInOrderAndStopsOnAnError) {
+  auto co = this->MakeCompany("Stark");
+  auto layout = this->MakeLayout("Suits");
+  std::vector<std::string> names = {"MARK-XLII-LONG-NAME-FOR-A-SUIT", "M1", "", "MARK-III"};
+  for (size_t i = 0; i < names.size(); ++i)
+    this->MakeAsset(co.id, layout.id, names[i].empty() ? "placeholder" : names[i], i % 2 ? "" : "SN-" + std::to_string(i));
+  // (the third's name blanked by hand, as the helper names every asset)
+  ASSERT_TRUE(this->store_->Write([&](Tx& tx) -> Status {
+    Query q;
+    q.Where("name", Op::kEq, std::string("placeholder"));
+    auto a = tx.Repo<Asset>().FindFirst(q);
+    if (!a.ok() || !*a) return Status::Internal("placeholder not found");
+    return tx.Repo<Asset>().SetColumn((*a)->id, "name", std::string());
+  }).ok());
+  std::vector<std::pair<std::string, std::string>> seen;
+  Query q;
+  q.Where("company_id", Op::kEq, co.id);
+  auto st = this->store_->Read([&](Tx& tx) {
+    return tx.Repo<Asset>().EachColumns(q, {"name", "primary_serial"}, [&](Asset&& a) {
+      EXPECT_EQ(a.id, 0);  // not asked for
+      seen.emplace_back(a.name, a.primary_serial);
+      return Status::Ok();
+    });
+  });
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  ASSERT_EQ(seen.size(), names.size());
+  for (size_t i = 0; i < names.size(); ++i) {
+    EXPECT_EQ(seen[i].first, names[i]);
+    EXPECT_EQ(seen[i].second, i % 2 ? "" : "SN-" + std::to_string(i));
+  }
+  int calls = 0;
+  auto stopped = this->store_->Read([&](Tx& tx) {
+    return tx.Repo<Asset>().EachColumns(q, {"name"}, [&](Asset&&) {
+      return ++calls == 2 ? Status::Conflict("enough") : Status::Ok();
+    });
+  });
+  EXPECT_EQ(stopped.code(), Code::kConflict);
+  EXPECT_EQ(calls, 2);
+  // The connection is usable afterwards (the statement was reset).
+  auto again = this->store_->Read([&](Tx& tx) { return tx.Repo<Asset>().ListColumns(q, {"name"}); });
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->size(), names.size());
+}
+
 TYPED_TEST(StoreContract, SearchNeverIndexesPasswordValues) {
   Company c = this->MakeCompany("Initech");
   auto pw = this->store_->Write([&](Tx& tx) {

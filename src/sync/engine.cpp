@@ -659,12 +659,11 @@ class RunExec {
         q.Where("integration_id", store::Op::kEq, integration_.id)
             .Where("kind", store::Op::kEq, kind)
             .WhereIn("sync_id", std::vector<Value>(ids.begin() + from, ids.begin() + std::min(ids.size(), from + 500)));
-        auto ls = tx.Repo<SyncLink>().ListColumns(q, LinkColumns());
-        if (!ls.ok()) return ls.status();
-        for (auto& l : *ls) {
+        CAIRN_RETURN_IF_ERROR(tx.Repo<SyncLink>().EachColumns(q, LinkColumns(), [&](SyncLink&& l) {
           std::string key = std::move(l.sync_id);
           links.emplace(std::move(key), LinkHead(std::move(l)));
-        }
+          return Status::Ok();
+        }));
       }
       return Status::Ok();
     });
@@ -726,13 +725,14 @@ class RunExec {
       // A full run needs every link (what is not listed is archived); an incremental one reads
       // only the links of what the vendor lists (LoadLinks).
       if (since_ == 0) {
-        auto ls = tx.Repo<SyncLink>().ListColumns(lq, LinkColumns());
-        if (!ls.ok()) return ls.status();
-        links.reserve(ls->size());
-        for (auto& l : *ls) {
+        auto n = tx.Repo<SyncLink>().Count(lq);
+        if (!n.ok()) return n.status();
+        links.reserve(static_cast<size_t>(*n));
+        CAIRN_RETURN_IF_ERROR(tx.Repo<SyncLink>().EachColumns(lq, LinkColumns(), [&](SyncLink&& l) {
           std::string key = std::move(l.sync_id);
           links.emplace(std::move(key), LinkHead(std::move(l)));
-        }
+          return Status::Ok();
+        }));
       }
       std::set<int64_t> layouts;
       if (k.default_layout) {
@@ -1318,7 +1318,13 @@ Result<SyncRun> Engine::Enqueue(int64_t integration_id, bool dry_run, bool full,
     r.user_id = user_id;
     return tx.Repo<SyncRun>().Insert(r);
   });
-  if (run.ok()) wake_.notify_one();
+  if (run.ok()) {
+    {
+      std::lock_guard lock(mu_);
+      ++enqueued_;
+    }
+    wake_.notify_all();
+  }
   return run;
 }
 
@@ -1488,17 +1494,20 @@ Status Engine::Execute(int64_t run_id) {
 
 void Engine::Worker() {
   while (true) {
+    uint64_t enqueued;
     {
       std::lock_guard lock(mu_);
       if (stopping_) return;
+      enqueued = enqueued_;
     }
     auto id = Claim();
     if (id) {
       (void)Execute(*id);
       continue;
     }
+    // A run queued here wakes the worker at once; one queued by another node is found by the poll.
     std::unique_lock lock(mu_);
-    wake_.wait_for(lock, o_.poll, [&] { return stopping_; });
+    wake_.wait_for(lock, o_.poll, [&] { return stopping_ || enqueued_ != enqueued; });
   }
 }
 

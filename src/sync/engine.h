@@ -99,6 +99,7 @@ class Engine {
   std::mutex mu_;
   std::condition_variable wake_;
   bool stopping_ = false;  // guarded by mu_
+  uint64_t enqueued_ = 0;  // guarded by mu_: runs queued by this process, so idle workers wake at once
   std::atomic<bool> stop_runs_{false};
   std::vector<std::thread> threads_;
 };

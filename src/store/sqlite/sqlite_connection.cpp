@@ -134,6 +134,10 @@ class SqliteConnection : public Connection {
     return rows;
   }
 
+  Status QueryEach(std::string_view sql, std::span<const Value> params, const RowFn& each) override {
+    return Run(sql, params, nullptr, &each);
+  }
+
   Result<int64_t> Execute(std::string_view sql, std::span<const Value> params) override {
     auto st = Run(sql, params, nullptr);
     if (!st.ok()) return st;
@@ -166,7 +170,8 @@ class SqliteConnection : public Connection {
     return stmt;
   }
 
-  Status Run(std::string_view sql, std::span<const Value> params, Rows* rows) {
+  // Rows go to `rows` (all of them) or, one at a time in one reused Row, to `each`.
+  Status Run(std::string_view sql, std::span<const Value> params, Rows* rows, const RowFn* each = nullptr) {
     auto prepared = Prepare(sql);
     if (!prepared.ok()) return prepared.status();
     sqlite3_stmt* stmt = *prepared;
@@ -182,7 +187,29 @@ class SqliteConnection : public Connection {
     }
     int rc;
     int ncol = sqlite3_column_count(stmt);
+    Row reused;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+      if (each) {
+        reused.resize(ncol);
+        for (int c = 0; c < ncol; ++c) {
+          switch (sqlite3_column_type(stmt, c)) {
+            case SQLITE_INTEGER: reused[c] = int64_t{sqlite3_column_int64(stmt, c)}; break;
+            case SQLITE_NULL: reused[c] = std::monostate{}; break;
+            default: {
+              const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, c));
+              size_t n = static_cast<size_t>(sqlite3_column_bytes(stmt, c));
+              if (auto* s = std::get_if<std::string>(&reused[c])) s->assign(p ? p : "", n);
+              else reused[c] = std::string(p ? p : "", n);
+            }
+          }
+        }
+        if (Status st = (*each)(reused); !st.ok()) {
+          sqlite3_reset(stmt);
+          sqlite3_clear_bindings(stmt);
+          return st;
+        }
+        continue;
+      }
       if (!rows) continue;
       Row row;
       row.reserve(ncol);

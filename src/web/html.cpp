@@ -192,6 +192,31 @@ std::string Select(const Field& f, const std::vector<std::pair<std::string, std:
   return out;
 }
 
+std::string MultiSelect(const Field& f, const std::vector<std::pair<std::string, std::string>>& options,
+                        const std::vector<std::string>& selected) {
+  std::string after;
+  std::string attrs = Described(f, after);
+  std::string id = "f-" + f.name;
+  std::string out = "<label for=\"" + Esc(id) + "\">" + Esc(f.label) + (f.required ? " <span aria-hidden=\"true\">*</span>" : "") + "</label>";
+  out += "<select multiple id=\"" + Esc(id) + "\" name=\"" + Esc(f.name) + "\"" + attrs + (f.required ? " required" : "") + ">";
+  for (const auto& [value, label] : options) {
+    bool on = std::find(selected.begin(), selected.end(), value) != selected.end();
+    out += "<option value=\"" + Esc(value) + "\"" + (on ? " selected" : "") + ">" + Esc(label) + "</option>";
+  }
+  out += "</select>" + after;
+  return out;
+}
+
+std::string TextArea(const Field& f, int rows) {
+  std::string after;
+  std::string attrs = Described(f, after);
+  std::string id = "f-" + f.name;
+  std::string out = "<label for=\"" + Esc(id) + "\">" + Esc(f.label) + (f.required ? " <span aria-hidden=\"true\">*</span>" : "") + "</label>";
+  out += "<textarea id=\"" + Esc(id) + "\" name=\"" + Esc(f.name) + "\" rows=\"" + std::to_string(rows) + "\"" + attrs +
+         (f.required ? " required" : "") + ">" + Esc(f.value) + "</textarea>" + after;
+  return out;
+}
+
 std::string Checkbox(const std::string& name, const std::string& label, bool checked, const std::string& hint) {
   std::string id = "f-" + name;
   std::string out = "<label for=\"" + Esc(id) + "\"><input type=\"checkbox\" role=\"switch\" id=\"" + Esc(id) +

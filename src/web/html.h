@@ -54,5 +54,10 @@ std::string Input(const Field& f);
 // A select with `options` as (value, label); `value` is selected.
 std::string Select(const Field& f, const std::vector<std::pair<std::string, std::string>>& options);
 std::string Checkbox(const std::string& name, const std::string& label, bool checked, const std::string& hint = "");
+// A select of several values: those in `selected` are selected.
+std::string MultiSelect(const Field& f, const std::vector<std::pair<std::string, std::string>>& options,
+                        const std::vector<std::string>& selected);
+// A multi-line text field (`f.type` unused).
+std::string TextArea(const Field& f, int rows = 4);
 
 }  // namespace cairn::web

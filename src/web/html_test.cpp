@@ -34,6 +34,19 @@ TEST(Html, SelectMarksTheChosenOption) {
   EXPECT_NE(h.find("<option value=\"1\">One</option>"), std::string::npos) << h;
 }
 
+TEST(Html, AMultiSelectMarksEveryChosenOptionAndATextAreaCannotBeClosedByItsValue) {
+  std::string m = MultiSelect({.name = "cf[3]", .label = "Tags"}, {{"1", "a"}, {"2", "b"}, {"3", "c"}}, {"1", "3"});
+  EXPECT_NE(m.find("<select multiple id=\"f-cf[3]\" name=\"cf[3]\""), std::string::npos) << m;
+  EXPECT_NE(m.find("value=\"1\" selected"), std::string::npos) << m;
+  EXPECT_EQ(m.find("value=\"2\" selected"), std::string::npos) << m;
+  EXPECT_NE(m.find("value=\"3\" selected"), std::string::npos) << m;
+  std::string t = TextArea({.name = "notes", .label = "Notes", .value = "</textarea><script>x()</script>", .error = "Too long"});
+  EXPECT_EQ(t.find("<script>"), std::string::npos) << t;
+  EXPECT_NE(t.find("&lt;/textarea&gt;"), std::string::npos) << t;
+  EXPECT_NE(t.find("aria-invalid=\"true\""), std::string::npos) << t;
+  EXPECT_NE(t.find("Too long"), std::string::npos) << t;
+}
+
 TEST(Html, TimesReadLikeDatesAndPagerLinksKeepTheQuery) {
   EXPECT_EQ(When("2026-11-23T18:41:22Z"), "23 Nov 2026 18:41");
   EXPECT_EQ(When("not a time"), "not a time");

@@ -86,6 +86,10 @@ std::string Badge(const std::string& state);
 // An empty state: what is missing and what to do next.
 std::string Empty(const std::string& what, const std::string& next_html);
 
+// The integration cards of a company or an asset: the vendor's view, "Open in <vendor>" and,
+// with `resync`, "Re-sync this card" for editors.
+std::string CardsHtml(const Ctx& ctx, const json::array& cards, bool resync);
+
 using PageFn = std::function<http::Response(Ctx&)>;
 struct PageRoute {
   std::string method;
@@ -95,7 +99,8 @@ struct PageRoute {
 };
 using PageRoutes = std::vector<PageRoute>;
 
-void AddDocumentationPages(PageRoutes& r);  // companies, assets, search (pages.cpp)
+void AddDocumentationPages(PageRoutes& r);  // companies, search (pages.cpp)
+void AddAssetPages(PageRoutes& r);          // an asset's page, made and changed by hand (asset_pages.cpp)
 void AddIntegrationPages(PageRoutes& r);    // Admin > Integrations (integrations.cpp)
 void AddLayoutPages(PageRoutes& r);         // Admin > Asset layouts (layouts.cpp)
 void AddRulePages(PageRoutes& r);           // sort rules and connected fields (rules.cpp)

@@ -1,5 +1,7 @@
 // Admin > Asset layouts: the list, and the form for a layout and its typed fields (label, type,
-// required, shown in lists, order; removing a field; a few blank rows for new ones).
+// required, shown in lists, order, hint, a dropdown's choices, a number's range; removing a
+// field; a few blank rows for new ones).
+#include <cstdlib>
 #include <map>
 
 #include "core/model.h"
@@ -18,6 +20,9 @@ struct FieldRow {
   bool show_in_list = false;
   std::string position;
   bool remove = false;
+  std::string hint;
+  std::string options;  // Dropdown: one per line
+  std::string min, max;
 };
 
 struct LayoutForm {
@@ -37,7 +42,8 @@ LayoutForm FromJson(const json::object& l) {
       if (!v.is_object()) continue;
       const auto& o = v.get_object();
       f.fields.push_back({Text(o, "id"), Text(o, "label"), Text(o, "field_type"), Bool(o, "required"),
-                          Bool(o, "show_in_list"), Text(o, "position"), false});
+                          Bool(o, "show_in_list"), Text(o, "position"), false, Text(o, "hint"), Text(o, "options"),
+                          Text(o, "min"), Text(o, "max")});
     }
   return f;
 }
@@ -50,7 +56,8 @@ LayoutForm FromPost(const Ctx& ctx) {
   for (int i = 0; ctx.form.count("fields[" + std::to_string(i) + "].row"); ++i) {
     std::string p = "fields[" + std::to_string(i) + "].";
     f.fields.push_back({ctx.F(p + "id"), ctx.F(p + "label"), ctx.F(p + "field_type"), ctx.F(p + "required") == "true",
-                        ctx.F(p + "show_in_list") == "true", ctx.F(p + "position"), ctx.F(p + "remove") == "true"});
+                        ctx.F(p + "show_in_list") == "true", ctx.F(p + "position"), ctx.F(p + "remove") == "true",
+                        ctx.F(p + "hint"), ctx.F(p + "options"), ctx.F(p + "min"), ctx.F(p + "max")});
   }
   return f;
 }
@@ -72,6 +79,25 @@ json::object Body(const LayoutForm& f, std::vector<size_t>& row_of) {
       x["required"] = r.required;
       x["show_in_list"] = r.show_in_list;
       if (!r.position.empty()) x["position"] = std::atoll(r.position.c_str());
+      x["hint"] = r.hint;
+      // Choices one per line, as typed (commas may be part of a choice).
+      std::string options;
+      for (size_t from = 0; from <= r.options.size();) {
+        size_t nl = r.options.find('\n', from);
+        std::string line = r.options.substr(from, nl == std::string::npos ? std::string::npos : nl - from);
+        while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+        while (!line.empty() && line.front() == ' ') line.erase(0, 1);
+        if (!line.empty()) options += (options.empty() ? "" : "\n") + line;
+        if (nl == std::string::npos) break;
+        from = nl + 1;
+      }
+      x["options"] = options;
+      // A range only where it was typed; the API says what is wrong with one that is not a number.
+      for (auto [key, text] : {std::pair<const char*, const std::string*>{"min", &r.min}, {"max", &r.max}}) {
+        if (text->empty()) x[key] = nullptr;
+        else if (char* end = nullptr; std::strtoll(text->c_str(), &end, 10), *end == '\0') x[key] = std::atoll(text->c_str());
+        else x[key] = *text;
+      }
     }
     fields.push_back(std::move(x));
     row_of.push_back(i);
@@ -84,7 +110,7 @@ json::object Body(const LayoutForm& f, std::vector<size_t>& row_of) {
 std::map<std::string, std::string> ErrorsByRow(const ApiAnswer& a, const std::vector<size_t>& row_of) {
   std::vector<std::string> names = {"name", "icon", "active", "fields"};
   for (size_t k = 0; k < row_of.size(); ++k)
-    for (const char* part : {"label", "field_type", "position", "required", "id"})
+    for (const char* part : {"label", "field_type", "position", "required", "id", "hint", "options", "min", "max"})
       names.push_back("fields[" + std::to_string(k) + "]." + part);
   std::map<std::string, std::string> out;
   for (auto& [key, message] : a.FieldErrors(names)) {
@@ -122,7 +148,7 @@ http::Response Form(Ctx& ctx, LayoutForm f, const std::string& action, bool edit
   if (auto e = ErrorOf(errors, "fields"); !e.empty()) h += "<small class=\"field-error\">" + Esc(e) + "</small>";
   h += "<h2>Fields</h2><div class=\"table-wrap\"><table class=\"layout-fields\" id=\"layout-fields\"><thead><tr>"
        "<th scope=\"col\">Label</th><th scope=\"col\">Type</th><th scope=\"col\">Required</th><th scope=\"col\">In lists</th>"
-       "<th scope=\"col\">Order</th><th scope=\"col\">Remove</th></tr></thead><tbody>";
+       "<th scope=\"col\">Order</th><th scope=\"col\">Hint, choices</th><th scope=\"col\">Remove</th></tr></thead><tbody>";
   std::vector<std::pair<std::string, std::string>> types;
   for (auto t : kFieldTypes) types.emplace_back(std::string(t), std::string(t));
   for (size_t i = 0; i < f.fields.size(); ++i) {
@@ -148,6 +174,22 @@ http::Response Form(Ctx& ctx, LayoutForm f, const std::string& action, bool edit
     h += box("required", r.required, "required") + box("show_in_list", r.show_in_list, "shown in lists");
     h += "<td><input type=\"number\" name=\"" + p + "position\" value=\"" + Esc(r.position) + "\" class=\"narrow\" aria-label=\"Field " +
          std::to_string(i + 1) + " order\"></td>";
+    {
+      // Hint, a dropdown's choices and a number's range, folded away until wanted.
+      std::string n = std::to_string(i + 1);
+      std::string more_errors;
+      for (const char* part : {"hint", "options", "min", "max"})
+        if (auto e = ErrorOf(errors, p + part); !e.empty()) more_errors += "<small class=\"field-error\">" + Esc(e) + "</small>";
+      bool open = !more_errors.empty() || !r.hint.empty() || !r.options.empty() || !r.min.empty() || !r.max.empty();
+      h += "<td><details class=\"field-more\"" + std::string(open ? " open" : "") + "><summary>Field " + n + " details</summary>";
+      h += "<label>Hint<input type=\"text\" name=\"" + p + "hint\" value=\"" + Esc(r.hint) + "\" aria-label=\"Field " + n + " hint\"></label>";
+      h += "<label>Choices (Dropdown), one per line<textarea name=\"" + p + "options\" rows=\"3\" aria-label=\"Field " + n +
+           " choices\">" + Esc(r.options) + "</textarea></label>";
+      h += "<div class=\"grid\"><label>Min (Number)<input type=\"text\" inputmode=\"numeric\" name=\"" + p + "min\" value=\"" +
+           Esc(r.min) + "\" class=\"narrow\" aria-label=\"Field " + n + " minimum\"></label><label>Max (Number)<input type=\"text\" "
+           "inputmode=\"numeric\" name=\"" + p + "max\" value=\"" + Esc(r.max) + "\" class=\"narrow\" aria-label=\"Field " + n +
+           " maximum\"></label></div>" + more_errors + "</details></td>";
+    }
     h += r.id.empty() ? "<td></td>" : box("remove", r.remove, "remove");
     h += "</tr>";
   }

@@ -1,4 +1,4 @@
-// The documentation pages: companies (list and page), assets, and search.
+// The documentation pages: companies (list and page) and search (assets: asset_pages.cpp).
 #include <map>
 
 #include "web/internal.h"
@@ -15,41 +15,6 @@ std::string SortHeader(const Ctx& ctx, const std::string& base, const std::strin
   std::string arrow = current ? (dir == "asc" ? " &uarr;" : " &darr;") : "";
   return "<th scope=\"col\"" + aria + "><a href=\"" + Esc(base + "sort=" + key + "&direction=" + next_dir) + "\">" +
          Esc(label) + arrow + "</a></th>";
-}
-
-std::string CardsHtml(const Ctx& ctx, const json::array& cards, bool resync) {
-  if (cards.empty()) return "";
-  std::string h = "<section class=\"cards\"><h2>From your integrations</h2><div class=\"grid-cards\">";
-  for (const auto& v : cards) {
-    if (!v.is_object()) continue;
-    const auto& c = v.get_object();
-    h += "<article class=\"card\"><header><strong>" + Esc(Text(c, "integration_name")) + "</strong> " +
-         (Bool(c, "active_at_vendor") ? Badge("active") : Badge("inactive")) + "</header>";
-    h += "<p>" + Esc(Text(c, "primary_field")) + " <small class=\"muted\">(" + Esc(Text(c, "sync_type")) + " " +
-         Esc(Text(c, "sync_id")) + ")</small></p>";
-    if (const auto* d = c.if_contains("data"); d && d->is_object() && !d->get_object().empty()) {
-      h += "<dl class=\"card-data\">";
-      for (const auto& kv : d->get_object()) {
-        std::string value = Text(&kv.value());
-        if (value.empty()) continue;
-        h += "<dt>" + Esc(std::string(kv.key())) + "</dt><dd>" + Esc(value) + "</dd>";
-      }
-      h += "</dl>";
-    }
-    std::string link = Text(c, "link");
-    bool has_link = link.rfind("https://", 0) == 0;
-    if (has_link || (resync && ctx.Editor())) {
-      h += "<footer class=\"card-actions\">";
-      if (has_link)
-        h += "<a href=\"" + Esc(link) + "\" target=\"_blank\" rel=\"noopener noreferrer\" class=\"vendor-link\">Open in " +
-             Esc(Text(c, "integration_name")) + "</a> ";
-      if (resync && ctx.Editor())
-        h += ButtonForm(ctx, "/admin/cards/" + Text(c, "id") + "/resync", "Re-sync this card", "secondary outline");
-      h += "</footer>";
-    }
-    h += "</article>";
-  }
-  return h + "</div></section>";
 }
 
 http::Response Companies(Ctx& ctx) {
@@ -181,7 +146,8 @@ http::Response CompanyPage(Ctx& ctx) {
   auto a = ctx.Call("GET", "/api/v1/companies/" + id);
   if (!a.ok()) return ErrorPage(ctx, a, "/companies");
   const auto& c = a.Object("company");
-  auto assets = ctx.Call("GET", "/api/v1/companies/" + id + "/assets?page_size=1000");
+  bool archived_assets = ctx.Q("archived") == "true";
+  auto assets = ctx.Call("GET", "/api/v1/companies/" + id + "/assets?page_size=1000" + (archived_assets ? "&archived=true" : ""));
   auto layouts = ctx.Call("GET", "/api/v1/asset_layouts?page_size=1000");
 
   std::string h = "<nav aria-label=\"breadcrumb\"><ul><li><a href=\"/companies\">Companies</a></li><li>" +
@@ -239,8 +205,16 @@ http::Response CompanyPage(Ctx& ctx) {
       auto lid = Int(v.get_object(), "asset_layout_id");
       groups[layout_names.count(lid) ? layout_names[lid] : Text(v.get_object(), "asset_type")].push_back(&v.get_object());
     }
-  h += "<section><h2>Assets</h2>";
-  if (groups.empty()) h += Empty("No assets yet.", "Synced contacts, locations and devices appear here, grouped by layout.");
+  h += "<section><h2 id=\"assets\">" + std::string(archived_assets ? "Archived assets" : "Assets") + "</h2><p class=\"run-buttons\">";
+  if (ctx.Editor() && !archived_assets)
+    h += "<a role=\"button\" href=\"/companies/" + id + "/assets/new\">New asset</a> ";
+  h += archived_assets ? "<a href=\"/companies/" + id + "#assets\">Show current assets</a>"
+                       : "<a href=\"/companies/" + id + "?archived=true#assets\">Show archived assets</a>";
+  h += "</p>";
+  if (groups.empty())
+    h += archived_assets ? Empty("No archived assets.", "Assets archived by hand or by a sync are listed here.")
+                         : Empty("No assets yet.", "Synced contacts, locations and devices appear here, grouped by layout" +
+                                                       std::string(ctx.Editor() ? "; add your own with New asset." : "."));
   for (const auto& [layout, list] : groups) {
     h += "<details open class=\"layout-group\"><summary><strong>" + Esc(layout) + "</strong> <span class=\"muted\">(" +
          std::to_string(list.size()) + ")</span></summary><div class=\"table-wrap\"><table class=\"striped\"><thead><tr>"
@@ -259,47 +233,6 @@ http::Response CompanyPage(Ctx& ctx) {
   }
   h += "</section>";
   return Page(ctx, Text(c, "name"), "companies", h);
-}
-
-http::Response AssetPage(Ctx& ctx) {
-  auto a = ctx.Call("GET", "/api/v1/assets?id=" + std::to_string(ctx.PathId()));
-  if (!a.ok()) return ErrorPage(ctx, a, "/companies");
-  const auto& list = a.Array("assets");
-  if (list.empty() || !list[0].is_object())
-    return ErrorPage(ctx, ApiAnswer{404, json::object{{"error", "Asset not found"}}}, "/companies");
-  const auto& asset = list[0].get_object();
-  std::string company_id = Text(asset, "company_id");
-  std::string h = "<nav aria-label=\"breadcrumb\"><ul><li><a href=\"/companies\">Companies</a></li><li><a href=\"/companies/" +
-                  Esc(company_id) + "\">" + Esc(Text(asset, "company_name")) + "</a></li><li>" + Esc(Text(asset, "name")) +
-                  "</li></ul></nav>";
-  h += "<hgroup><h1>" + Esc(Text(asset, "name")) + (Bool(asset, "archived") ? " " + Badge("archived") : "") + "</h1><p>" +
-       Esc(Text(asset, "asset_type")) + "</p></hgroup><section><h2>Fields</h2><dl class=\"details\">";
-  auto add = [&](const std::string& label, const std::string& value) {
-    if (!value.empty()) h += "<dt>" + Esc(label) + "</dt><dd>" + Esc(value) + "</dd>";
-  };
-  add("Serial", Text(asset, "primary_serial"));
-  add("Model", Text(asset, "primary_model"));
-  add("Manufacturer", Text(asset, "primary_manufacturer"));
-  add("Email", Text(asset, "primary_mail"));
-  if (const auto* fs = asset.if_contains("fields"); fs && fs->is_array())
-    for (const auto& f : fs->get_array())
-      if (f.is_object()) add(Text(f.get_object(), "label"), Text(f.get_object(), "value"));
-  h += "</dl></section>";
-  if (const auto* cards = asset.if_contains("cards"); cards && cards->is_array()) h += CardsHtml(ctx, cards->get_array(), true);
-  return Page(ctx, Text(asset, "name"), "companies", h);
-}
-
-http::Response Resync(Ctx& ctx) {
-  auto a = ctx.Call("POST", "/api/v1/cards/" + std::to_string(ctx.PathId()) + "/resync", json::object{});
-  std::string back(ctx.req.Header("Referer").value_or("/companies"));
-  auto scheme = back.find("://");
-  if (scheme != std::string::npos) {
-    auto slash = back.find('/', scheme + 3);
-    back = slash == std::string::npos ? "/" : back.substr(slash);
-  }
-  back = SafeNext(back);
-  if (!a.ok()) return Redirect(back, "Re-sync failed: " + a.Message());
-  return Redirect(back, "Re-synced from the vendor.");
 }
 
 http::Response Search(Ctx& ctx) {
@@ -341,8 +274,6 @@ void AddDocumentationPages(PageRoutes& r) {
   r.push_back({"POST", "/companies/{id}/edit", UpdateCompany});
   r.push_back({"POST", "/companies/{id}/archive", [](Ctx& c) { return ArchiveCompany(c, true); }});
   r.push_back({"POST", "/companies/{id}/unarchive", [](Ctx& c) { return ArchiveCompany(c, false); }});
-  r.push_back({"GET", "/assets/{id}", AssetPage});
-  r.push_back({"POST", "/admin/cards/{id}/resync", Resync});
   r.push_back({"GET", "/search", Search});
 }
 

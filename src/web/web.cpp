@@ -333,6 +333,7 @@ struct Web::Impl {
   Impl(store::Store& s, const Clock& c, api::Api& a, WebOptions o) : store(s), clock(c), api(a), options(std::move(o)) {
     PageRoutes r;
     AddDocumentationPages(r);
+    AddAssetPages(r);
     AddIntegrationPages(r);
     AddLayoutPages(r);
     AddRulePages(r);

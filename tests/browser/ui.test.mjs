@@ -520,6 +520,137 @@ describe("documentation", () => {
     assert.deepEqual(page.problems(), []);
     await page.context().close();
   });
+
+  test("an asset is made by hand from its layout's typed fields, shown by type, edited, archived and unarchived", async () => {
+    const layout = (await stack.api("POST", "/api/v1/asset_layouts", { asset_layout: { name: "Perimeter gear", icon: "fas fa-shield", fields: [
+      { label: "Owner", field_type: "Text", required: true },
+      { label: "Management URL", field_type: "Website" },
+      { label: "Admin Password", field_type: "Password" },
+      { label: "Installed", field_type: "Date" },
+      { label: "Monitored", field_type: "CheckBox" },
+      { label: "Site address", field_type: "AddressData" },
+      { label: "Behind", field_type: "AssetTag" },
+      { label: "Notes", field_type: "RichText" },
+    ] } })).asset_layout;
+    const company = (await stack.api("POST", "/api/v1/companies", { company: { name: "Acme Networks" } })).company;
+    const core = (await stack.api("POST", `/api/v1/companies/${company.id}/assets`,
+      { asset: { name: "core-switch", asset_layout_id: layout.id, custom_fields: [{ owner: "NetOps" }] } })).asset;
+    const page = await watchedPage(browser);
+    await signIn(page, stack);
+
+    // The layout gains a number with a range and a dropdown with choices and a hint, in the UI;
+    // a range that is not a number is refused on its row.
+    await page.goto(stack.url + `/admin/asset_layouts/${layout.id}/edit`);
+    await page.fill("#f-fields\\[8\\]\\.label", "Ports");
+    await page.selectOption("select[name='fields[8].field_type']", "Number");
+    await page.click("text=Field 9 details");
+    await page.fill("input[name='fields[8].min']", "one");
+    await page.fill("input[name='fields[8].max']", "65535");
+    await page.fill("#f-fields\\[9\\]\\.label", "Role");
+    await page.selectOption("select[name='fields[9].field_type']", "Dropdown");
+    await page.click("text=Field 10 details");
+    await page.fill("input[name='fields[9].hint']", "Where it sits in the network.");
+    await page.fill("textarea[name='fields[9].options']", "Edge\n  Core  \n\nBranch, small office");
+    await page.click("button:has-text('Save layout')");
+    assert.match(await page.textContent("#form-errors"), /not saved/);
+    assert.match(await page.textContent("details.field-more[open]"), /min/i);
+    await page.fill("input[name='fields[8].min']", "1");
+    await Promise.all([page.waitForURL(/\/admin\/asset_layouts$/), page.click("button:has-text('Save layout')")]);
+    const fields = Object.fromEntries((await stack.api("GET", `/api/v1/asset_layouts/${layout.id}`)).asset_layout.fields.map((f) => [f.label, f]));
+    assert.equal(fields.Ports.min, 1);
+    assert.equal(fields.Ports.max, 65535);
+    assert.equal(fields.Role.options, "Edge\nCore\nBranch, small office");
+    assert.equal(fields.Role.hint, "Where it sits in the network.");
+
+    // New asset: choose the layout, then the form generated from its fields. Bad input first.
+    await page.goto(stack.url + `/companies/${company.id}`);
+    await page.click("a:has-text('New asset')");
+    await page.click("a:has-text('Perimeter gear')");
+    assert.match(await page.textContent("h1"), /New Perimeter gear/);
+    assert.deepEqual(await page.locator("#f-cf\\[" + fields.Role.id + "\\] option").allTextContents(),
+      ["(none)", "Edge", "Core", "Branch, small office"]);
+    assert.match(await page.textContent("main"), /Where it sits in the network\./);
+    assert.match(await page.textContent("main"), /From 1 to 65535\./);
+    const cf = (label) => `#f-cf\\[${fields[label].id}\\]`;
+    await page.fill(cf("Ports"), "70000");
+    await page.fill(cf("Management URL"), "https://fw.acme.example");
+    await page.click("button:has-text('Create asset')");
+    assert.match(await page.textContent("#form-errors"), /not saved/);
+    assert.match(await page.textContent("#f-name-error"), /^Can't be blank/);
+    assert.match(await page.textContent(cf("Owner") + "-error"), /^Can't be blank/);
+    assert.match(await page.textContent(cf("Ports") + "-error"), /^Must be at most 65535/);
+    assert.equal(await page.inputValue(cf("Management URL")), "https://fw.acme.example", "what was typed is kept");
+    assert.equal((await stack.api("GET", `/api/v1/companies/${company.id}/assets`)).assets.length, 1, "nothing was made");
+
+    await page.fill("#f-name", "fw-edge-1");
+    await page.fill("#f-primary_serial", "FGT60F0000001");
+    await page.fill(cf("Owner"), "NetOps");
+    await page.fill(cf("Ports"), "443");
+    await page.selectOption(cf("Role"), "Edge");
+    await page.fill(cf("Admin Password"), "s3cret!pass");
+    await page.fill(cf("Installed"), "2026-01-15");
+    await page.check(cf("Monitored"));
+    await page.fill(`#f-cf\\[${fields["Site address"].id}\\]\\.city`, "Leeds");
+    await page.fill(`#f-cf\\[${fields["Site address"].id}\\]\\.zip`, "LS1 4AP");
+    await page.selectOption(cf("Behind"), [String(core.id)]);
+    await page.fill(cf("Notes"), "<b>Edge</b> firewall<script>window.bad=1</script>");
+    await screenshot(page, "asset-form");
+    await Promise.all([page.waitForURL(/\/assets\/\d+$/), page.click("button:has-text('Create asset')")]);
+    assert.match(await page.textContent(".notice"), /fw-edge-1" created/);
+    const id = page.url().split("/").pop();
+
+    // Shown by type: a link, Yes, the address lines, the tagged asset's name, rich text made safe,
+    // the confidential value only on request.
+    const details = await page.textContent(".details");
+    for (const s of ["FGT60F0000001", "NetOps", "443", "Edge", "2026-01-15", "Yes", "Leeds", "LS1 4AP", "core-switch"])
+      assert.ok(details.includes(s), `${s} in ${details}`);
+    assert.equal(await page.getAttribute("dd a[href^='https://fw.acme']", "target"), "_blank");
+    assert.equal(await page.getAttribute("dd a:has-text('core-switch')", "href"), `/assets/${core.id}`);
+    assert.equal(await page.locator("dd .rich b").textContent(), "Edge");
+    assert.equal(await page.locator("dd .rich script").count(), 0);
+    assert.equal(await page.evaluate(() => window.bad), undefined);
+    assert.equal(await page.isVisible("details.confidential code"), false);
+    await page.click("details.confidential summary");
+    assert.equal(await page.textContent("details.confidential code"), "s3cret!pass");
+    await screenshot(page, "asset-page");
+    const stored = (await stack.api("GET", `/api/v1/assets?id=${id}`)).assets[0];
+    const value = (label) => stored.fields.find((f) => f.label === label).value;
+    assert.equal(value("Monitored"), "true");
+    assert.equal(value("Behind"), `[${core.id}]`);
+    assert.deepEqual(JSON.parse(value("Site address")), { address_line_1: "", address_line_2: "", city: "Leeds", state: "", zip: "LS1 4AP", country_name: "" });
+
+    // Edit: the secret is never put in the page and is kept when left blank; a box unticked is false.
+    await page.click("a:has-text('Edit')");
+    assert.ok(!(await page.content()).includes("s3cret!pass"), "the secret is not sent to the browser");
+    assert.match(await page.textContent("main"), /Leave blank to keep the current value/);
+    assert.equal(await page.inputValue(cf("Ports")), "443");
+    await page.selectOption(cf("Role"), "Core");
+    await page.uncheck(cf("Monitored"));
+    await Promise.all([page.waitForURL(/\/assets\/\d+$/), page.click("button:has-text('Save asset')")]);
+    const after = (await stack.api("GET", `/api/v1/assets?id=${id}`)).assets[0];
+    const now = (label) => after.fields.find((f) => f.label === label).value;
+    assert.equal(now("Role"), "Core");
+    assert.equal(now("Monitored"), "false");
+    assert.equal(now("Admin Password"), "s3cret!pass");
+    assert.equal(now("Owner"), "NetOps");
+    const log = await stack.api("GET", `/api/v1/activity_logs?resource_type=Asset&resource_id=${id}`);
+    assert.ok(log.some((l) => l.action === "updated" && l.app_type === "web"), JSON.stringify(log));
+
+    // Archive: gone from the company's list, listed under its archived assets, then back.
+    page.once("dialog", (d) => d.accept());
+    await page.click("button:has-text('Archive')");
+    assert.match(await page.textContent("h1"), /archived/);
+    await page.goto(stack.url + `/companies/${company.id}`);
+    assert.ok(!(await page.textContent("main")).includes("fw-edge-1"));
+    await page.click("a:has-text('Show archived assets')");
+    await page.click("a:has-text('fw-edge-1')");
+    await page.click("button:has-text('Unarchive')");
+    assert.doesNotMatch(await page.textContent("h1"), /archived/);
+    await page.goto(stack.url + `/companies/${company.id}`);
+    assert.ok((await page.textContent("main")).includes("fw-edge-1"));
+    assert.deepEqual(page.problems(), []);
+    await page.context().close();
+  });
 });
 
 describe("admin", () => {

@@ -225,6 +225,16 @@ TEST_P(RecordsTest, FoldersTypeIsFixedAndDeleteKeepsArticles) {
   EXPECT_EQ(Str(Get("/api/v1/folders/" + ch).At("folder", "folder_type")), "article");
   EXPECT_EQ(Put("/api/v1/folders/" + ch, R"({"folder":{"parent_folder_id":)" + ch + "}}").status,
             422);
+  // Nor into its own sub-folder, however deep: Parent > Renamed > Grandchild.
+  auto grandchild = Post("/api/v1/folders", R"({"folder":{"name":"Grandchild","company_id":)" + c_ +
+                                                R"(,"parent_folder_id":)" + ch + "}}");
+  ASSERT_EQ(grandchild.status, 200) << grandchild.Describe();
+  auto cycle = Put("/api/v1/folders/" + p, R"({"folder":{"parent_folder_id":)" +
+                                               Str(grandchild.At("folder", "id")) + "}}");
+  EXPECT_EQ(cycle.status, 422) << cycle.Describe();
+  EXPECT_TRUE(DetailsMention(cycle.json, "its own sub-folder")) << cycle.Describe();
+  EXPECT_EQ(Get("/api/v1/folders/" + p).At("folder", "parent_folder_id"), json::value(nullptr));
+  ASSERT_EQ(Del("/api/v1/folders/" + Str(grandchild.At("folder", "id"))).status, 204);
 
   // Deleting a folder moves its articles up to the parent.
   auto article = Post("/api/v1/articles", R"({"article":{"name":"Filed","company_id":)" + c_ +

@@ -546,5 +546,35 @@ TEST_P(SyncTest, AStartedRunDoesNotWaitForThePoll) {
   }
 }
 
+// A company left unmatched at the import and matched afterwards has its records read on the next
+// run: that run lists everything (the change cursor would miss its unchanged records), and the
+// run after it is incremental again.
+TEST_P(SyncTest, ACompanyMatchedAfterTheImportIsReadWholeOnTheNextRun) {
+  int64_t integration = Integration();
+  std::string iid = std::to_string(integration);
+  ASSERT_EQ(Str(Sync(integration).at("state")), "succeeded");
+  auto matchers = Arr(Call("GET", "/api/v1/matchers?integration_id=" + iid).At("matchers"));
+  ASSERT_EQ(matchers.size(), 5u);
+  std::string later = std::to_string(Int(matchers[0].at("id")));
+  ASSERT_EQ(Call("PUT", "/api/v1/matchers/" + later, json::object{{"matcher", json::object{{"leave_unmatched", true}}}}).status, 200);
+  ASSERT_EQ(Call("POST", "/api/v1/integrations/" + iid + "/match", json::object{{"action", "create_all"}}).status, 200);
+  auto import = Sync(integration);
+  ASSERT_EQ(Str(import.at("state")), "succeeded") << json::serialize(import);
+  int64_t contacts = Count(import, "contacts", "created");
+  EXPECT_GT(Count(import, "contacts", "skipped"), 0) << json::serialize(import);
+  EXPECT_EQ(Str(Sync(integration).at("full")), "false") << "nothing matched since: incremental";
+
+  auto company = Call("POST", "/api/v1/companies", json::object{{"company", json::object{{"name", "Matched Later Inc"}}}});
+  ASSERT_EQ(company.status, 200) << company.Describe();
+  ASSERT_EQ(Call("PUT", "/api/v1/matchers/" + later,
+                 json::object{{"matcher", json::object{{"company_id", Int(company.At("company", "id"))}}}}).status, 200);
+  auto next = Sync(integration);
+  ASSERT_EQ(Str(next.at("state")), "succeeded") << json::serialize(next);
+  EXPECT_EQ(Str(next.at("full")), "true") << json::serialize(next);
+  EXPECT_GT(Count(next, "contacts", "created"), 0) << json::serialize(next);
+  EXPECT_EQ(contacts + Count(next, "contacts", "created"), SimTotal(sims::RecordKind::kContact));
+  EXPECT_EQ(Str(Sync(integration).at("full")), "false") << json::serialize(next);
+}
+
 }  // namespace
 }  // namespace cairn::tests

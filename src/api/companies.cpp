@@ -286,10 +286,12 @@ Status LinkPushed(store::Tx& tx, const Ctx& ctx, const PushLink& link, const Com
                        (other.ok() ? "company \"" + other->name + "\" (" + std::to_string(other->id) + ")" : "another company")});
   }
   Matcher m = *matcher ? **matcher : Matcher{};
+  std::optional<int64_t> before = m.company_id;
   m.integration_id = integration.id;
   m.sync_id = link.id;
   m.name = c.name;
   m.company_id = c.id;
+  m.NoteMatch(before, ctx.clock.NowMs());
   m.potential_company_id.reset();
   m.leave_unmatched = false;
   m.active = !c.archived;

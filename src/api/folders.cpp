@@ -25,6 +25,20 @@ Status Apply(store::Tx& tx, const Ctx&, const json::object& body, Folder& f, boo
                          " is not a folder");
       else if (p->company_id != f.company_id)
         errors.push_back("parent_folder_id belongs to another company");
+      else if (!creating) {
+        // Moving a folder under one of its own sub-folders would cut the branch off the tree.
+        std::optional<int64_t> up = p->parent_folder_id;
+        for (int depth = 0; up && depth < 1000; ++depth) {
+          if (*up == f.id) {
+            errors.push_back("parent_folder_id " + std::to_string(*f.parent_folder_id) +
+                             " is inside this folder: a folder cannot be moved into its own sub-folder");
+            break;
+          }
+          auto next = tx.Repo<Folder>().Get(*up);
+          if (!next.ok()) break;
+          up = next->parent_folder_id;
+        }
+      }
     }
   }
   return Status::Ok();

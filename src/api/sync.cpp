@@ -318,6 +318,7 @@ http::Response UpdateMatcher(Ctx& ctx) {
       }
     }
     if (!errors.empty()) return Validation(std::move(errors));
+    m->NoteMatch(before.company_id, ctx.clock.NowMs());
     auto saved = tx.Repo<Matcher>().Update(*m);
     if (!saved.ok()) return saved.status();
     auto i = LoadIntegration(tx, saved->integration_id);
@@ -356,6 +357,7 @@ http::Response CreateCompanyFromMatcher(Ctx& ctx) {
     if (m->company_id) return Status::Conflict("this matcher is already matched to company " + std::to_string(*m->company_id));
     auto c = CreateCompanyFor(tx, *m);
     if (!c.ok()) return c.status();
+    m->NoteMatch(std::nullopt, ctx.clock.NowMs());
     auto saved = tx.Repo<Matcher>().Update(*m);
     if (!saved.ok()) return saved.status();
     auto i = LoadIntegration(tx, saved->integration_id);
@@ -426,6 +428,7 @@ http::Response BulkMatch(Ctx& ctx) {
         ++left;
         continue;
       }
+      m.NoteMatch(std::nullopt, ctx.clock.NowMs());
       auto saved = tx.Repo<Matcher>().Update(m);
       if (!saved.ok()) return saved.status();
       auto log = tx.Repo<ActivityLog>().Insert(

@@ -220,7 +220,8 @@ const TableSchema<Matcher>& Matcher::Schema() {
        C("company_id", kO, &T::company_id), C("potential_company_id", kO, &T::potential_company_id),
        C("confidence", kI, &T::confidence), C("leave_unmatched", kB, &T::leave_unmatched),
        C("details", kT, &T::details), C("card", kT, &T::card),
-       C("vendor_updated_at", ColType::kTime, &T::vendor_updated_at), Created<T>(), Updated<T>()}};
+       C("vendor_updated_at", ColType::kTime, &T::vendor_updated_at), C("matched_at", ColType::kTime, &T::matched_at),
+       Created<T>(), Updated<T>()}};
   return s;
 }
 

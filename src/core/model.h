@@ -273,9 +273,16 @@ struct Matcher {
   std::string details = "{}";                   // JSON: company fields from the vendor
   std::string card = "{}";                      // JSON: the vendor's view
   int64_t vendor_updated_at = 0;
+  // When it was last matched to a company (0: never, or before this was kept): a run started
+  // before then has not read that company's records, so the next run lists everything.
+  int64_t matched_at = 0;
   int64_t created_at = 0;
   int64_t updated_at = 0;
   static const TableSchema<Matcher>& Schema();
+  // Stamps matched_at when the matcher now points at a company other than `before`.
+  void NoteMatch(std::optional<int64_t> before, int64_t now_ms) {
+    if (company_id && company_id != before) matched_at = now_ms;
+  }
 };
 
 // One vendor record synced into Cairn: the key (integration, kind, sync_id), the record it fills,

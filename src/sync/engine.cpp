@@ -374,7 +374,10 @@ class RunExec {
         store::Query mq;
         mq.Where("integration_id", store::Op::kEq, run_.integration_id)
             .Where("company_id", store::Op::kGe, int64_t{1})
-            .Where("updated_at", store::Op::kGe, runs->front().started_at);
+            // (after the run's start: it read the matchers later than that. A match stamped in
+            // the very millisecond of the start, a start at once after the match, came first;
+            // a match committed later within that millisecond would wait for the periodic full run.)
+            .Where("matched_at", store::Op::kGe, runs->front().started_at + 1);
         auto n = tx.Repo<Matcher>().Count(mq);
         if (!n.ok()) return n.status();
         newly_matched = *n > 0;

@@ -31,14 +31,14 @@ http::Response Users(Ctx& ctx) {
   std::string h = "<hgroup><h1>Users</h1><p>Who can sign in, and what each may do.</p></hgroup>"
                   "<p><a role=\"button\" href=\"/admin/users/new\">New user</a> <a href=\"/admin/users" +
                   std::string(archived ? "\">Show active users" : "?archived=true\">Show archived users") + "</a></p>";
-  h += "<div class=\"table-wrap\"><table class=\"striped\" id=\"users\"><thead><tr><th scope=\"col\">Email</th><th scope=\"col\">Name</th>"
+  h += "<div class=\"table-wrap\"><table class=\"striped\" id=\"users\" data-sortable><thead><tr><th scope=\"col\">Email</th><th scope=\"col\">Name</th>"
        "<th scope=\"col\">Role</th><th scope=\"col\">Created</th></tr></thead><tbody>";
   for (const auto& v : a.Array("users")) {
     if (!v.is_object()) continue;
     const auto& u = v.get_object();
     h += "<tr><td><a href=\"/admin/users/" + Text(u, "id") + "/edit\">" + Esc(Text(u, "email")) + "</a></td><td>" +
          Esc(Text(u, "first_name") + " " + Text(u, "last_name")) + "</td><td>" + Esc(RoleLabel(Text(u, "security_level"))) +
-         "</td><td>" + Esc(When(Text(u, "created_at"))) + "</td></tr>";
+         "</td>" + TimeCell(Text(u, "created_at")) + "</tr>";
   }
   h += "</tbody></table></div>";
   if (a.Array("users").empty()) h += Empty(archived ? "No archived users." : "No users.", "");
@@ -130,7 +130,7 @@ http::Response Keys(Ctx& ctx) {
     h += Empty("No API keys yet.", "Create one for each tool, so that each can be revoked on its own.");
     return Page(ctx, "API keys", "api_keys", h);
   }
-  h += "<div class=\"table-wrap\"><table class=\"striped\" id=\"api-keys\"><thead><tr><th scope=\"col\">Name</th><th scope=\"col\">Key</th>"
+  h += "<div class=\"table-wrap\"><table class=\"striped\" id=\"api-keys\" data-sortable><thead><tr><th scope=\"col\">Name</th><th scope=\"col\">Key</th>"
        "<th scope=\"col\">Acts as</th><th scope=\"col\">Scope</th><th scope=\"col\">Last used</th><th scope=\"col\"></th></tr></thead><tbody>";
   for (const auto& v : rows) {
     if (!v.is_object()) continue;

@@ -1,5 +1,6 @@
 // A company's passwords (revealed on request, each reveal in the activity log), articles (read
-// sanitized, written in a small rich-text editor) and folders.
+// sanitized, written in a small rich-text editor) and folders (nested, renamed, moved, deleted).
+#include <algorithm>
 #include <map>
 #include <optional>
 
@@ -43,7 +44,7 @@ http::Response Passwords(Ctx& ctx) {
   for (const auto& p : *listed)
     rows.push_back(json::object{{"id", p.id}, {"name", p.name}, {"username", p.username}, {"url", p.url}});
   if (rows.empty()) return Page(ctx, "Passwords: " + name, "companies", h + Empty("No passwords for " + name + " yet.", "Add the first one: it is stored encrypted."));
-  h += "<div class=\"table-wrap\"><table class=\"striped\" id=\"passwords\"><thead><tr><th scope=\"col\">Name</th><th scope=\"col\">Username</th>"
+  h += "<div class=\"table-wrap\"><table class=\"striped\" id=\"passwords\" data-sortable><thead><tr><th scope=\"col\">Name</th><th scope=\"col\">Username</th>"
        "<th scope=\"col\">Password</th><th scope=\"col\">URL</th><th scope=\"col\"></th></tr></thead><tbody>";
   for (const auto& v : rows) {
     if (!v.is_object()) continue;
@@ -141,12 +142,58 @@ http::Response CreatePassword(Ctx& ctx) {
 
 // ---- articles and folders ----
 
-std::map<std::string, std::string> FolderNames(const Ctx& ctx, const std::string& company) {
-  auto f = ctx.Call("GET", "/api/v1/folders?page_size=1000" + (company.empty() ? std::string() : "&company_id=" + Url(company)));
-  std::map<std::string, std::string> out;
+struct FolderInfo {
+  std::string id, name, parent, company;
+};
+
+// The article folders of a company, or the global ones (`company` ""), by id.
+std::map<std::string, FolderInfo> Folders(const Ctx& ctx, const std::string& company) {
+  auto f = ctx.Call("GET", "/api/v1/folders?page_size=1000&folder_type=article" +
+                               (company.empty() ? std::string("&in_company=false") : "&company_id=" + Url(company)));
+  std::map<std::string, FolderInfo> out;
   for (const auto& v : f.Array("folders"))
-    if (v.is_object()) out[Text(v.get_object(), "id")] = Text(v.get_object(), "name");
+    if (v.is_object()) {
+      const auto& o = v.get_object();
+      out[Text(o, "id")] = {Text(o, "id"), Text(o, "name"), Text(o, "parent_folder_id"), Text(o, "company_id")};
+    }
   return out;
+}
+
+// "Network / VPN / Site B": the folder's name after its parents'.
+std::string FolderPath(const std::map<std::string, FolderInfo>& folders, const std::string& id) {
+  std::string path;
+  std::string at = id;
+  for (int depth = 0; depth < 32; ++depth) {  // (the API refuses cycles; the bound is for safety)
+    auto it = folders.find(at);
+    if (it == folders.end()) break;
+    path = it->second.name + (path.empty() ? "" : " / " + path);
+    at = it->second.parent;
+  }
+  return path;
+}
+
+// Folder id -> its path, for grouping and choosing.
+std::map<std::string, std::string> FolderNames(const Ctx& ctx, const std::string& company) {
+  auto folders = Folders(ctx, company);
+  std::map<std::string, std::string> out;
+  for (const auto& [id, f] : folders) out[id] = FolderPath(folders, id);
+  return out;
+}
+
+// The folders with their paths, sorted by path, each with Edit for those who may write.
+std::string FolderList(const Ctx& ctx, const std::string& company) {
+  auto folders = Folders(ctx, company);
+  if (folders.empty()) return "";
+  std::vector<std::pair<std::string, std::string>> paths;
+  for (const auto& [id, f] : folders) paths.emplace_back(FolderPath(folders, id), id);
+  std::sort(paths.begin(), paths.end());
+  std::string h = "<details class=\"folders\"><summary>Folders (" + std::to_string(paths.size()) + ")</summary><ul class=\"results\">";
+  for (const auto& [path, id] : paths) {
+    h += "<li>" + Esc(path);
+    if (ctx.role != Role::kSpectator) h += " <a href=\"/folders/" + Esc(id) + "/edit\" aria-label=\"Edit folder " + Esc(path) + "\">Edit</a>";
+    h += "</li>";
+  }
+  return h + "</ul></details>";
 }
 
 std::string ArticleTable(const json::array& rows, const std::map<std::string, std::string>& folders) {
@@ -178,6 +225,7 @@ http::Response CompanyArticles(Ctx& ctx) {
   if (ctx.role != Role::kSpectator)
     h += "<p><a role=\"button\" href=\"/articles/new?company_id=" + id + "\">New article</a> <a href=\"/folders/new?company_id=" + id +
          "\" class=\"secondary\">New folder</a></p>";
+  h += FolderList(ctx, id);
   if (a.Array("articles").empty()) h += Empty("No articles for " + name + " yet.", "Write the first: how to reach their VPN, who to call, what to check.");
   else h += ArticleTable(a.Array("articles"), FolderNames(ctx, id));
   return Page(ctx, "Articles: " + name, "companies", h);
@@ -197,7 +245,7 @@ http::Response KnowledgeBase(Ctx& ctx) {
   h += "<form method=\"get\" action=\"/articles\" class=\"toolbar\" role=\"search\"><input type=\"search\" name=\"search\" "
        "placeholder=\"Filter by title\" aria-label=\"Filter articles by title\" value=\"" + Esc(search) +
        "\"><button type=\"submit\" class=\"secondary\">Filter</button></form>";
-  h += "<h2>For every company</h2>";
+  h += "<h2>For every company</h2>" + FolderList(ctx, "");
   h += global.empty() ? Empty("No global articles yet.", "Write what every technician needs: onboarding, escalation, standards.")
                       : ArticleTable(global, FolderNames(ctx, ""));
   h += "<h2>Companies' own</h2>";
@@ -301,31 +349,105 @@ http::Response UpdateArticle(Ctx& ctx) {
   return Redirect("/articles/" + id, "Article saved.");
 }
 
-http::Response NewFolder(Ctx& ctx) {
-  std::string company = ctx.Q("company_id");
-  std::string h = "<h1>New folder</h1><form method=\"post\" action=\"/folders/new" +
-                  (company.empty() ? std::string() : "?company_id=" + Esc(Url(company))) + "\" novalidate>" + CsrfField(ctx) +
-                  Input({.name = "name", .label = "Name", .value = ctx.F("name"), .required = true}) +
-                  "<button type=\"submit\">Create folder</button></form>";
-  return Page(ctx, "New folder", "companies", h);
+// The folder form: name and parent (folders of the same company, the folder itself and those
+// inside it excepted).
+http::Response FolderForm(Ctx& ctx, const std::string& company, const FolderInfo& f, const std::map<std::string, std::string>& errors,
+                          int status) {
+  bool editing = !f.id.empty();
+  std::string title = editing ? "Edit folder " + f.name : std::string("New folder");
+  std::string back = company.empty() ? "/articles" : "/companies/" + company + "/articles";
+  std::string action = editing ? "/folders/" + f.id + "/edit" : "/folders/new" + (company.empty() ? std::string() : "?company_id=" + Url(company));
+  auto folders = Folders(ctx, company);
+  std::vector<std::pair<std::string, std::string>> parents = {{"", "None: at the top"}};
+  std::vector<std::pair<std::string, std::string>> sorted;
+  for (const auto& [id, other] : folders) {
+    if (editing) {  // not the folder itself, nor anything inside it
+      bool inside = false;
+      std::string at = id;
+      for (int depth = 0; depth < 32 && !at.empty() && !inside; ++depth) {
+        inside = at == f.id;
+        auto it = folders.find(at);
+        at = it == folders.end() ? "" : it->second.parent;
+      }
+      if (inside) continue;
+    }
+    sorted.emplace_back(FolderPath(folders, id), id);
+  }
+  std::sort(sorted.begin(), sorted.end());
+  for (const auto& [path, id] : sorted) parents.emplace_back(id, path);
+  std::string h = "<nav aria-label=\"breadcrumb\"><ul><li><a href=\"" + Esc(back) + "\">Articles</a></li><li>" + Esc(title) +
+                  "</li></ul></nav><h1>" + Esc(title) + "</h1>";
+  if (!errors.empty())
+    h += "<p class=\"form-error\" role=\"alert\" id=\"form-errors\">The folder was not saved: fix the fields marked below. " +
+         Esc(ErrorOf(errors, "")) + "</p>";
+  h += "<form method=\"post\" action=\"" + Esc(action) + "\" novalidate>" + CsrfField(ctx) +
+       Input({.name = "name", .label = "Name", .value = f.name, .error = ErrorOf(errors, "name"), .required = true}) +
+       Select({.name = "parent_folder_id", .label = "Inside", .value = f.parent, .error = ErrorOf(errors, "parent_folder_id")}, parents) +
+       "<button type=\"submit\">" + (editing ? "Save folder" : "Create folder") + "</button> <a class=\"secondary\" href=\"" + Esc(back) +
+       "\">Cancel</a></form>";
+  if (editing)
+    h += "<hr>" + ButtonForm(ctx, "/folders/" + f.id + "/delete", "Delete folder", "secondary outline",
+                             "Delete this folder? Its articles and folders move up to the folder it is in; no article is deleted.");
+  return Page(ctx, title, "companies", h, status);
 }
+
+FolderInfo PostedFolder(const Ctx& ctx) { return {"", ctx.F("name"), ctx.F("parent_folder_id"), ""}; }
+
+json::object FolderBody(const FolderInfo& f) {
+  return json::object{{"name", f.name},
+                      {"parent_folder_id", f.parent.empty() ? json::value(nullptr) : json::value(std::atoll(f.parent.c_str()))}};
+}
+
+const std::vector<std::string> kFolderFields = {"name", "company_id", "parent_folder_id"};
+
+http::Response NewFolder(Ctx& ctx) { return FolderForm(ctx, ctx.Q("company_id"), {}, {}, 200); }
 
 http::Response CreateFolder(Ctx& ctx) {
   std::string company = ctx.Q("company_id");
-  json::object body{{"name", ctx.F("name")}};
+  FolderInfo f = PostedFolder(ctx);
+  json::object body = FolderBody(f);
   if (!company.empty()) body["company_id"] = std::atoll(company.c_str());
   auto a = ctx.Call("POST", "/api/v1/folders", json::object{{"folder", body}});
-  std::string back = company.empty() ? "/companies" : "/companies/" + company + "/articles";
+  if (!a.ok()) return FolderForm(ctx, company, f, a.FieldErrors(kFolderFields), a.status);
+  return Redirect(company.empty() ? "/articles" : "/companies/" + company + "/articles", "Folder \"" + f.name + "\" created.");
+}
+
+std::optional<FolderInfo> LoadFolder(Ctx& ctx, http::Response& error) {
+  auto a = ctx.Call("GET", "/api/v1/folders/" + std::to_string(ctx.PathId()));
   if (!a.ok()) {
-    auto e = a.FieldErrors({"name", "company_id", "parent_folder_id"});
-    std::string h = "<h1>New folder</h1><p class=\"form-error\" role=\"alert\" id=\"form-errors\">The folder was not saved. " + Esc(ErrorOf(e, "")) +
-                    "</p><form method=\"post\" action=\"/folders/new" + (company.empty() ? std::string() : "?company_id=" + Esc(Url(company))) +
-                    "\" novalidate>" + CsrfField(ctx) +
-                    Input({.name = "name", .label = "Name", .value = ctx.F("name"), .error = ErrorOf(e, "name"), .required = true}) +
-                    "<button type=\"submit\">Create folder</button></form>";
-    return Page(ctx, "New folder", "companies", h, a.status);
+    error = ErrorPage(ctx, a, "/articles");
+    return std::nullopt;
   }
-  return Redirect(back, "Folder \"" + ctx.F("name") + "\" created.");
+  const auto& o = a.Object("folder");
+  return FolderInfo{Text(o, "id"), Text(o, "name"), Text(o, "parent_folder_id"), Text(o, "company_id")};
+}
+
+http::Response EditFolder(Ctx& ctx) {
+  http::Response error;
+  auto f = LoadFolder(ctx, error);
+  if (!f) return error;
+  return FolderForm(ctx, f->company, *f, {}, 200);
+}
+
+http::Response UpdateFolder(Ctx& ctx) {
+  http::Response error;
+  auto cur = LoadFolder(ctx, error);
+  if (!cur) return error;
+  FolderInfo f = PostedFolder(ctx);
+  f.id = cur->id;
+  auto a = ctx.Call("PUT", "/api/v1/folders/" + f.id, json::object{{"folder", FolderBody(f)}});
+  if (!a.ok()) return FolderForm(ctx, cur->company, f, a.FieldErrors(kFolderFields), a.status);
+  return Redirect(cur->company.empty() ? "/articles" : "/companies/" + cur->company + "/articles", "Folder \"" + f.name + "\" saved.");
+}
+
+http::Response DeleteFolder(Ctx& ctx) {
+  http::Response error;
+  auto cur = LoadFolder(ctx, error);
+  if (!cur) return error;
+  auto a = ctx.Call("DELETE", "/api/v1/folders/" + cur->id);
+  std::string back = cur->company.empty() ? "/articles" : "/companies/" + cur->company + "/articles";
+  if (!a.ok()) return Redirect(back, "Not deleted: " + a.Message());
+  return Redirect(back, "Folder \"" + cur->name + "\" deleted; what it held moved up a level.");
 }
 
 }  // namespace
@@ -347,6 +469,9 @@ void AddDocumentPages(PageRoutes& r) {
   r.push_back({"POST", "/articles/{id}/edit", UpdateArticle});
   r.push_back({"GET", "/folders/new", NewFolder});
   r.push_back({"POST", "/folders/new", CreateFolder});
+  r.push_back({"GET", "/folders/{id}/edit", EditFolder});
+  r.push_back({"POST", "/folders/{id}/edit", UpdateFolder});
+  r.push_back({"POST", "/folders/{id}/delete", DeleteFolder});
 }
 
 }  // namespace cairn::web

@@ -79,6 +79,10 @@ std::string When(std::string_view iso) {
   return buf;
 }
 
+std::string TimeCell(std::string_view iso) {
+  return "<td data-sort=\"" + Esc(iso) + "\">" + Esc(When(iso)) + "</td>";
+}
+
 std::string Pager(const std::string& base, int64_t page, bool has_next) {
   if (page <= 1 && !has_next) return "";
   std::string out = "<nav class=\"pager\" aria-label=\"Pages\"><ul>";

@@ -33,6 +33,9 @@ std::string Url(std::string_view s);
 // "2026-11-23T18:41:22Z" -> "23 Nov 2026 18:41"; anything else as it is.
 std::string When(std::string_view iso);
 
+// A table cell showing a time as When does, sorted by its ISO form (tables with data-sortable).
+std::string TimeCell(std::string_view iso);
+
 // Paging links under a table: "Previous", "Page 2", "Next", keeping the other query parameters.
 // `base` is the path with its other parameters already ("/companies?sort=name&").
 std::string Pager(const std::string& base, int64_t page, bool has_next);

@@ -435,7 +435,7 @@ http::Response Show(Ctx& ctx) {
                                          : "Start a sync: the first one finds the vendor's companies for you to match; "
                                            "the next ones import their people, locations and devices.");
   } else {
-    h += "<div class=\"table-wrap\"><table class=\"striped\" id=\"runs\"><thead><tr><th scope=\"col\">Run</th><th scope=\"col\">State</th>"
+    h += "<div class=\"table-wrap\"><table class=\"striped\" id=\"runs\" data-sortable><thead><tr><th scope=\"col\">Run</th><th scope=\"col\">State</th>"
          "<th scope=\"col\">Started</th><th scope=\"col\">Trigger</th><th scope=\"col\">Created</th><th scope=\"col\">Updated</th>"
          "<th scope=\"col\">Failed</th></tr></thead><tbody>";
     for (const auto& rv : list) {
@@ -450,8 +450,8 @@ http::Response Show(Ctx& ctx) {
             failed += Int(kv.value().get_object(), "failed");
           }
       h += "<tr><td><a href=\"/admin/sync_runs/" + Text(r, "id") + "\">#" + Text(r, "id") + "</a>" +
-           (Bool(r, "dry_run") ? " " + Badge("dry run") : "") + "</td><td>" + Badge(Text(r, "state")) + "</td><td>" +
-           Esc(When(Text(r, Text(r, "started_at").empty() ? "created_at" : "started_at"))) + "</td><td>" + Esc(Text(r, "trigger")) +
+           (Bool(r, "dry_run") ? " " + Badge("dry run") : "") + "</td><td>" + Badge(Text(r, "state")) + "</td>" +
+           TimeCell(Text(r, Text(r, "started_at").empty() ? "created_at" : "started_at")) + "<td>" + Esc(Text(r, "trigger")) +
            "</td><td>" + std::to_string(created) + "</td><td>" + std::to_string(updated) + "</td><td>" + std::to_string(failed) + "</td></tr>";
     }
     h += "</tbody></table></div>";
@@ -682,7 +682,7 @@ http::Response Match(Ctx& ctx) {
   h += "<datalist id=\"company-names\">";
   for (const auto& [cid, n] : names) h += "<option value=\"" + Esc(n) + "\"></option>";
   h += "</datalist>";
-  h += "<div class=\"table-wrap\"><table class=\"striped\" id=\"matchers\"><thead><tr><th scope=\"col\">Vendor company</th>"
+  h += "<div class=\"table-wrap\"><table class=\"striped\" id=\"matchers\" data-sortable><thead><tr><th scope=\"col\">Vendor company</th>"
        "<th scope=\"col\">Matched to</th><th scope=\"col\">Actions</th></tr></thead><tbody>";
   for (const auto& v : rows) {
     if (!v.is_object()) continue;

@@ -210,7 +210,7 @@ http::Response List(Ctx& ctx) {
                                   "for example People, Locations and Computers.");
     return Page(ctx, "Asset layouts", "layouts", h);
   }
-  h += "<div class=\"table-wrap\"><table class=\"striped\" id=\"layouts\"><thead><tr><th scope=\"col\">Name</th><th scope=\"col\">Fields</th>"
+  h += "<div class=\"table-wrap\"><table class=\"striped\" id=\"layouts\" data-sortable><thead><tr><th scope=\"col\">Name</th><th scope=\"col\">Fields</th>"
        "<th scope=\"col\">State</th><th scope=\"col\">Updated</th></tr></thead><tbody>";
   for (const auto& v : rows) {
     if (!v.is_object()) continue;
@@ -218,8 +218,8 @@ http::Response List(Ctx& ctx) {
     size_t n = 0;
     if (const auto* fs = l.if_contains("fields"); fs && fs->is_array()) n = fs->get_array().size();
     h += "<tr><td><a href=\"/admin/asset_layouts/" + Text(l, "id") + "/edit\">" + Esc(Text(l, "name")) + "</a></td><td>" +
-         std::to_string(n) + "</td><td>" + Badge(Bool(l, "active") ? "active" : "inactive") + "</td><td>" +
-         Esc(When(Text(l, "updated_at"))) + "</td></tr>";
+         std::to_string(n) + "</td><td>" + Badge(Bool(l, "active") ? "active" : "inactive") + "</td>" +
+         TimeCell(Text(l, "updated_at")) + "</tr>";
   }
   h += "</tbody></table></div>";
   return Page(ctx, "Asset layouts", "layouts", h);

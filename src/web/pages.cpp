@@ -217,7 +217,7 @@ http::Response CompanyPage(Ctx& ctx) {
                                                        std::string(ctx.Editor() ? "; add your own with New asset." : "."));
   for (const auto& [layout, list] : groups) {
     h += "<details open class=\"layout-group\"><summary><strong>" + Esc(layout) + "</strong> <span class=\"muted\">(" +
-         std::to_string(list.size()) + ")</span></summary><div class=\"table-wrap\"><table class=\"striped\"><thead><tr>"
+         std::to_string(list.size()) + ")</span></summary><div class=\"table-wrap\"><table class=\"striped\" data-sortable><thead><tr>"
          "<th scope=\"col\">Name</th><th scope=\"col\">Serial</th><th scope=\"col\">From</th><th scope=\"col\">Updated</th>"
          "</tr></thead><tbody>";
     for (const auto* asset : list) {
@@ -226,8 +226,7 @@ http::Response CompanyPage(Ctx& ctx) {
         for (const auto& x : cs->get_array())
           if (x.is_object()) from += "<span class=\"chip\">" + Esc(Text(x.get_object(), "integration_name")) + "</span> ";
       h += "<tr><td><a href=\"/assets/" + Text(*asset, "id") + "\">" + Esc(Text(*asset, "name")) + "</a></td><td>" +
-           Esc(Text(*asset, "primary_serial")) + "</td><td>" + from + "</td><td>" + Esc(When(Text(*asset, "updated_at"))) +
-           "</td></tr>";
+           Esc(Text(*asset, "primary_serial")) + "</td><td>" + from + "</td>" + TimeCell(Text(*asset, "updated_at")) + "</tr>";
     }
     h += "</tbody></table></div></details>";
   }

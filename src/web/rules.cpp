@@ -55,7 +55,7 @@ http::Response Rules(Ctx& ctx, const std::map<std::string, std::string>& errors 
   if (rule_rows.empty()) {
     h += Empty("No sort rules.", "Every record goes to its kind's default layout.");
   } else {
-    h += "<div class=\"table-wrap\"><table class=\"striped\" id=\"sort-rules\"><thead><tr><th scope=\"col\">Kind</th><th scope=\"col\">Vendor type</th>"
+    h += "<div class=\"table-wrap\"><table class=\"striped\" id=\"sort-rules\" data-sortable><thead><tr><th scope=\"col\">Kind</th><th scope=\"col\">Vendor type</th>"
          "<th scope=\"col\">Layout</th><th scope=\"col\"></th></tr></thead><tbody>";
     for (const auto& v : rule_rows) {
       if (!v.is_object()) continue;
@@ -90,7 +90,7 @@ http::Response Rules(Ctx& ctx, const std::map<std::string, std::string>& errors 
   if (con_rows.empty()) {
     h += Empty("No connected fields.", "Fields are filled only when a record is created.");
   } else {
-    h += "<div class=\"table-wrap\"><table class=\"striped\" id=\"connected-fields\"><thead><tr><th scope=\"col\">Kind</th><th scope=\"col\">Data point</th>"
+    h += "<div class=\"table-wrap\"><table class=\"striped\" id=\"connected-fields\" data-sortable><thead><tr><th scope=\"col\">Kind</th><th scope=\"col\">Data point</th>"
          "<th scope=\"col\">Field</th><th scope=\"col\">Blank overwrites</th><th scope=\"col\"></th></tr></thead><tbody>";
     for (const auto& v : con_rows) {
       if (!v.is_object()) continue;

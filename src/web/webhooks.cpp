@@ -17,7 +17,7 @@ http::Response List(Ctx& ctx) {
                   "in order, and retried until it arrives.</p></hgroup><p><a role=\"button\" href=\"/admin/webhooks/new\">New webhook</a></p>";
   const auto& rows = a.Array("webhooks");
   if (rows.empty()) return Page(ctx, "Webhooks", "webhooks", h + Empty("No webhooks yet.", "Add one with the address that should hear about changes."));
-  h += "<div class=\"table-wrap\"><table class=\"striped\" id=\"webhooks\"><thead><tr><th scope=\"col\">Name</th><th scope=\"col\">Sends to</th>"
+  h += "<div class=\"table-wrap\"><table class=\"striped\" id=\"webhooks\" data-sortable><thead><tr><th scope=\"col\">Name</th><th scope=\"col\">Sends to</th>"
        "<th scope=\"col\">Events</th><th scope=\"col\">State</th></tr></thead><tbody>";
   for (const auto& v : rows) {
     if (!v.is_object()) continue;

@@ -1,4 +1,5 @@
-// Cairn's own behaviour on top of htmx: confirmations, and live progress over server-sent events.
+// Cairn's own behaviour on top of htmx: confirmations, live progress over server-sent events, the
+// rich-text editor, and tables sorted by a click on a column's header.
 // Loaded from /static/ (the Content-Security-Policy allows no inline script).
 (function () {
   "use strict";
@@ -70,8 +71,48 @@
     area.form.addEventListener("submit", function () { area.value = editor.innerHTML; });
   }
 
+  // <table data-sortable>: tables shown whole (not paged) sort on the page. Each plain column
+  // header becomes a button that sorts the rows by that column, then the other way; a cell's
+  // data-sort (a time's ISO form) is what it sorts by when it has one. Numbers sort as numbers.
+  function sortKey(cell) {
+    if (!cell) return "";
+    return cell.dataset.sort !== undefined ? cell.dataset.sort : cell.textContent.trim();
+  }
+  var NUMBER = /^-?\d+(\.\d+)?$/;
+  function compare(a, b) {
+    if (NUMBER.test(a) && NUMBER.test(b)) return parseFloat(a) - parseFloat(b);
+    return a.localeCompare(b, undefined, { numeric: true, sensitivity: "base" });
+  }
+  function sortable(table) {
+    if (!table.tHead || !table.tBodies.length) return;
+    var heads = table.tHead.rows[0].cells;
+    Array.prototype.forEach.call(heads, function (th, col) {
+      if (th.children.length || !th.textContent.trim()) return;  // (a header with its own controls)
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "sort";
+      button.textContent = th.textContent.trim();
+      button.title = "Sort by " + button.textContent;
+      th.textContent = "";
+      th.appendChild(button);
+      button.addEventListener("click", function () {
+        var ascending = th.getAttribute("aria-sort") !== "ascending";
+        Array.prototype.forEach.call(heads, function (h) { h.removeAttribute("aria-sort"); });
+        th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+        var body = table.tBodies[0];
+        var rows = Array.prototype.slice.call(body.rows);
+        rows.sort(function (x, y) {
+          var c = compare(sortKey(x.cells[col]), sortKey(y.cells[col]));
+          return ascending ? c : -c;
+        });
+        rows.forEach(function (r) { body.appendChild(r); });
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-sse]").forEach(follow);
     document.querySelectorAll("textarea[data-rich-text]").forEach(richText);
+    document.querySelectorAll("table[data-sortable]").forEach(sortable);
   });
 })();

@@ -312,9 +312,15 @@ class RunExec {
     try {
       st = Companies();
       if (st.ok() && !discovery_only_) {
-        connector_->WillList(connector_->Kinds(), since_);
-        for (const auto& kind : connector_->Kinds()) {
-          auto ks = Kind(kind);
+        auto kinds = connector_->Kinds();
+        connector_->WillList(kinds, since_);
+        // A full run reads each kind's links while the kind before it syncs.
+        std::future<Result<Links>> next;
+        if (since_ == 0 && !kinds.empty()) next = ReadLinksAsync(kinds[0]);
+        for (size_t i = 0; i < kinds.size(); ++i) {
+          std::future<Result<Links>> mine = std::move(next);
+          if (since_ == 0 && i + 1 < kinds.size()) next = ReadLinksAsync(kinds[i + 1]);
+          auto ks = Kind(kinds[i], std::move(mine));
           if (!ks.ok()) st = ks;  // the other kinds still sync; the run fails at the end
         }
         // HaloPSA only: Cairn's knowledge base pushed into Halo's (kb_push.h).
@@ -672,7 +678,31 @@ class RunExec {
     });
   }
 
-  Status Kind(const std::string& kind) {
+  // Every link of `kind` (for a full run), read on a thread of its own.
+  std::future<Result<Links>> ReadLinksAsync(const std::string& kind) {
+    return std::async(std::launch::async, [this, kind]() -> Result<Links> {
+      Links links;
+      auto st = store_.Read([&](store::Tx& tx) -> Status {
+        store::Query q;
+        q.Where("integration_id", store::Op::kEq, integration_.id).Where("kind", store::Op::kEq, kind);
+        auto n = tx.Repo<SyncLink>().Count(q);
+        if (!n.ok()) return n.status();
+        links.reserve(static_cast<size_t>(*n));
+        q.order_by = "sync_id";  // (the key index's order: by id, SQLite would sort every link first)
+        return tx.Repo<SyncLink>().EachColumns(q, LinkColumns(), [&](SyncLink&& l) {
+          std::string key = std::move(l.sync_id);
+          links.emplace(std::move(key), LinkHead(std::move(l)));
+          return Status::Ok();
+        });
+      });
+      if (!st.ok()) return st;
+      return links;
+    });
+  }
+
+  // `all_links`: a full run's links of the kind (ReadLinksAsync); incremental runs read only
+  // those of what is listed.
+  Status Kind(const std::string& kind, std::future<Result<Links>> all_links) {
     counts_.Touch(kind);
     // Matched companies, layouts (default and by sort rule) with their fields, connected fields
     // and the existing links.
@@ -725,18 +755,6 @@ class RunExec {
         if (m.company_id && !m.leave_unmatched) k.company_of[m.sync_id] = *m.company_id;
       store::Query lq;
       lq.Where("integration_id", store::Op::kEq, integration_.id).Where("kind", store::Op::kEq, kind);
-      // A full run needs every link (what is not listed is archived); an incremental one reads
-      // only the links of what the vendor lists (LoadLinks).
-      if (since_ == 0) {
-        auto n = tx.Repo<SyncLink>().Count(lq);
-        if (!n.ok()) return n.status();
-        links.reserve(static_cast<size_t>(*n));
-        CAIRN_RETURN_IF_ERROR(tx.Repo<SyncLink>().EachColumns(lq, LinkColumns(), [&](SyncLink&& l) {
-          std::string key = std::move(l.sync_id);
-          links.emplace(std::move(key), LinkHead(std::move(l)));
-          return Status::Ok();
-        }));
-      }
       std::set<int64_t> layouts;
       if (k.default_layout) {
         layouts.insert(*k.default_layout);
@@ -763,6 +781,13 @@ class RunExec {
       }
       return Status::Ok();
     });
+    // A full run needs every link (what is not listed is archived); an incremental one reads
+    // only the links of what the vendor lists (LoadLinks).
+    if (read.ok() && all_links.valid()) {
+      auto got = all_links.get();
+      if (got.ok()) links = std::move(*got);
+      else read = got.status();
+    }
     release_links();  // (the links are not changed while the listing runs)
     if (!read.ok()) return read;
     auto& company_of = k.company_of;

@@ -19,7 +19,7 @@ BENCH_PACKAGES := wrk nginx-light
 
 MAKEFLAGS += --no-print-directory
 
-.PHONY: deps configure build build-all run test bench bench-sims bench-sync bench-latency bench-webhooks clean
+.PHONY: deps configure build build-all run test bench bench-sims bench-sync bench-latency bench-webhooks bench-web clean
 
 deps:
 	@scripts/deps.sh $(DEB_PACKAGES)
@@ -67,6 +67,11 @@ bench-latency: deps build-all
 # Webhook delivery latency and the API's write rate with and without a webhook (bench/webhooks.sh).
 bench-webhooks: deps build-all
 	@bench/webhooks.sh $(BUILD)
+
+# The web UI's pages signed in, beside the API calls they make (bench/web.sh).
+bench-web: deps build-all
+	@scripts/deps.sh wrk
+	@bench/web.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD)

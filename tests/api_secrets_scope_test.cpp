@@ -61,6 +61,29 @@ TEST_P(SecretsAndScopeTest, ConfidentialTextFieldsAreSealedAndShownOnlyWithPassw
   EXPECT_EQ(FieldValues(updated.At("asset"))["Admin Password"], json::value(second));
   auto logs2 = Get("/api/v1/activity_logs?resource_type=Asset&resource_id=" + std::to_string(id));
   EXPECT_EQ(logs2.body.find(second), std::string::npos) << logs2.body;
+
+  // One value revealed on its own: with password access only, recorded by the field's label.
+  int64_t password_field = 0, model_field = 0;
+  for (const auto& f : Arr(updated.At("asset", "fields")))
+    (Str(f.at("label")) == "Admin Password" ? password_field : model_field) = Int(f.at("id"));
+  std::string reveal = assets + "/" + std::to_string(id) + "/confidential/";
+  auto shown = Get(reveal + std::to_string(password_field));
+  ASSERT_EQ(shown.status, 200) << shown.Describe();
+  EXPECT_EQ(shown.At("field", "value"), json::value(second));
+  EXPECT_EQ(Str(shown.At("field", "label")), "Admin Password");
+  EXPECT_EQ(Get(reveal + std::to_string(password_field), plain_key).status, 403);
+  auto not_secret = Get(reveal + std::to_string(model_field));
+  EXPECT_EQ(not_secret.status, 422) << not_secret.Describe();
+  EXPECT_TRUE(DetailsMention(not_secret.json, "is not confidential")) << not_secret.body;
+  EXPECT_EQ(Get(reveal + "999999").status, 404);
+  auto logs3 = Get("/api/v1/activity_logs?resource_type=Asset&resource_id=" + std::to_string(id));
+  ASSERT_EQ(logs3.status, 200);
+  int reveals = 0;
+  for (const auto& l : Arr(logs3.json))
+    if (Str(l.at("action")) == "viewed confidential field") ++reveals;
+  EXPECT_EQ(reveals, 1) << logs3.body;
+  EXPECT_NE(logs3.body.find("Admin Password"), std::string::npos) << logs3.body;
+  EXPECT_EQ(logs3.body.find(second), std::string::npos) << logs3.body;
 }
 
 TEST_P(SecretsAndScopeTest, PasswordRecordsLeaveNoValuesInTheActivityLog) {

@@ -321,7 +321,9 @@ Result<json::object> RenderOne(store::Tx& tx, const Ctx& ctx, const Asset& a, bo
   return RenderOne(tx, ctx, a, reveal, cache);
 }
 
-bool Reveal(const Ctx& ctx) { return ctx.caller.key.password_access; }
+// The web UI never receives them with an asset: it reveals one at a time through
+// RevealConfidential, which records each reveal.
+bool Reveal(const Ctx& ctx) { return ctx.caller.key.password_access && !ctx.caller.web; }
 
 http::Response ListAssets(Ctx& ctx, std::optional<int64_t> company_id) {
   auto paging = ParsePaging(ctx);
@@ -394,6 +396,35 @@ http::Response GetAsset(Ctx& ctx) {
   });
   if (!out.ok()) return ErrorResponse(out.status());
   return JsonResponse(200, Wrap("asset", std::move(*out)));
+}
+
+// GET .../assets/{id}/confidential/{field_id}: one Confidential Text value, for keys with
+// password access; each call is recorded in the activity log (the field's label, never the value).
+http::Response RevealConfidential(Ctx& ctx) {
+  if (auto st = Require(ctx, Action::kRead, "assets"); !st.ok()) return ErrorResponse(st);
+  if (auto st = RequirePasswordAccess(ctx); !st.ok()) return ErrorResponse(st);
+  auto field_id = ctx.PathId("field_id");
+  if (!field_id.ok()) return ErrorResponse(field_id.status());
+  auto out = ctx.store.Write([&](store::Tx& tx) -> Result<json::object> {
+    auto a = LoadAsset(tx, ctx);
+    if (!a.ok()) return a.status();
+    auto fields = LayoutFields(tx, a->asset_layout_id);
+    if (!fields.ok()) return fields.status();
+    auto f = std::find_if(fields->begin(), fields->end(), [&](const LayoutField& x) { return x.id == *field_id; });
+    if (f == fields->end()) return Status::NotFound("Field not found in this asset's layout");
+    if (f->field_type != "Password")
+      return Validation({"field_id " + std::to_string(*field_id) + " (" + f->label + ") is not confidential: it is in the asset itself"});
+    boost::system::error_code ec;
+    json::value stored = json::parse(a->field_values, ec);
+    const json::value* v = !ec && stored.is_object() ? stored.as_object().if_contains(std::to_string(f->id)) : nullptr;
+    json::value shown = v ? Shown(*v, &ctx.cipher) : json::value(nullptr);
+    auto company = tx.Repo<Company>().Get(a->company_id);
+    CAIRN_RETURN_IF_ERROR(LogActivity(tx, ctx, {"viewed confidential field", "Asset", a->id, a->name, a->company_id,
+                                                company.ok() ? company->name : "", json::object{{"field", f->label}}}));
+    return json::object{{"id", f->id}, {"label", f->label}, {"value", shown}};
+  });
+  if (!out.ok()) return ErrorResponse(out.status());
+  return JsonResponse(200, Wrap("field", std::move(*out)));
 }
 
 void ValidateBasics(const Asset& a, std::vector<std::string>& errors) {
@@ -592,6 +623,7 @@ void AddAssetRoutes(Routes& r) {
                }});
   r.push_back({"POST", "/api/v1/companies/{company_id}/assets", CreateAsset});
   r.push_back({"GET", "/api/v1/companies/{company_id}/assets/{id}", GetAsset});
+  r.push_back({"GET", "/api/v1/companies/{company_id}/assets/{id}/confidential/{field_id}", RevealConfidential});
   r.push_back({"PUT", "/api/v1/companies/{company_id}/assets/{id}", UpdateAsset});
   r.push_back({"PATCH", "/api/v1/companies/{company_id}/assets/{id}", UpdateAsset});
   r.push_back({"DELETE", "/api/v1/companies/{company_id}/assets/{id}", DeleteAsset});

@@ -37,7 +37,8 @@ class Connection {
   virtual Result<Rows> Query(std::string_view sql, std::span<const Value> params) = 0;
   // As Query, passing each row to `each` as it is read instead of returning them all; the row's
   // storage may be reused for the next one (move out what is kept). An error from `each` stops
-  // the statement and is returned. Backends that cannot stream read the rows first.
+  // the statement and is returned. Backends that cannot stream read the rows first. `each` must
+  // not run statements on this connection (SQLite would reset the one in progress).
   using RowFn = std::function<Status(Row&)>;
   virtual Status QueryEach(std::string_view sql, std::span<const Value> params, const RowFn& each) {
     auto rows = Query(sql, params);

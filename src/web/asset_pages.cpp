@@ -1,6 +1,8 @@
 // An asset's page, and assets made and changed by hand: the form is generated from the asset's
 // layout, one input per field type (text, number, date, checkbox, dropdown, list, address, tags
-// of other assets, confidential text); fields a sync refills are marked as such.
+// of other assets, confidential text); fields a sync refills are marked as such. Confidential
+// text is never put in a page: "Reveal" fetches one value, and the API records the reveal.
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -177,21 +179,27 @@ std::string FieldInput(const FieldInfo& f, const std::string& value, const std::
     return Select(in, options);
   }
   if (t == "ListSelect") {
+    // One item per line: an item may hold a comma ("Smith, John").
     json::value items = ParseOr(value, json::array{});
-    std::string joined;
+    std::string lines;
     if (items.is_array())
-      for (const auto& i : items.get_array()) joined += (joined.empty() ? "" : ", ") + Text(&i);
-    in.value = joined;
-    in.hint = hint.empty() ? "Several items: separate them with commas." : hint;
-    return Input(in);
+      for (const auto& i : items.get_array()) lines += (lines.empty() ? "" : "\n") + Text(&i);
+    in.value = lines;
+    in.hint = hint.empty() ? "One item per line." : hint;
+    return TextArea(in, 3);
   }
   if (t == "AssetTag") {
     std::vector<std::string> selected;
     json::value ids = ParseOr(value, json::array{});
     if (ids.is_array())
       for (const auto& i : ids.get_array()) selected.push_back(Text(&i));
+    // A tagged asset the list does not offer (archived, or past its first 1,000) stays tagged.
+    auto options = assets;
+    for (const auto& id : selected)
+      if (std::none_of(options.begin(), options.end(), [&](const auto& o) { return o.first == id; }))
+        options.emplace_back(id, "asset " + id + " (not among this company's current assets)");
     if (in.hint.empty()) in.hint = "Other assets of this company (hold Ctrl or Cmd to choose several).";
-    return MultiSelect(in, assets, selected);
+    return MultiSelect(in, options, selected);
   }
   if (t == "AddressData") {
     json::value a = ParseOr(value, json::object{});
@@ -256,7 +264,7 @@ std::optional<json::value> PostedValue(const Ctx& ctx, const FieldInfo& f, bool 
   }
   if (t == "ListSelect") {
     json::array items;
-    for (auto& i : ListItems(ctx.F(InputName(f)))) items.emplace_back(i);
+    for (auto& i : Choices(ctx.F(InputName(f)))) items.emplace_back(i);
     return json::value(std::move(items));
   }
   std::string v = ctx.F(InputName(f));
@@ -460,8 +468,6 @@ http::Response ArchiveAsset(Ctx& ctx, bool archive) {
 std::string ValueHtml(const Ctx& ctx, const FieldInfo* f, const std::string& value) {
   std::string t = f ? f->type : "Text";
   if (t == "CheckBox") return value == "true" ? "Yes" : "No";
-  if (t == "Password")
-    return "<details class=\"confidential\"><summary>Show</summary><code>" + Esc(value) + "</code></details>";
   if (t == "Website" && (value.rfind("https://", 0) == 0 || value.rfind("http://", 0) == 0))
     return "<a href=\"" + Esc(value) + "\" target=\"_blank\" rel=\"noopener noreferrer\">" + Esc(value) + "</a>";
   if (t == "Email" && value.find('@') != std::string::npos && value.find(':') == std::string::npos)
@@ -529,9 +535,17 @@ http::Response AssetPage(Ctx& ctx) {
   if (const auto* fs = asset.if_contains("fields"); fs && fs->is_array())
     for (const auto& v : fs->get_array()) {
       if (!v.is_object()) continue;
+      std::string fid = Text(v.get_object(), "id");
+      auto it = info.find(fid);
+      if (it != info.end() && it->second->type == "Password") {
+        // Confidential text is not in the page: it is fetched, and the reveal recorded, on request.
+        add(Text(v.get_object(), "label"), "<span id=\"secret-" + Esc(fid) + "\"><button type=\"button\" class=\"secondary outline "
+            "reveal\" hx-post=\"/assets/" + Esc(id) + "/confidential/" + Esc(fid) + "\" hx-target=\"#secret-" + Esc(fid) +
+            "\" hx-swap=\"innerHTML\">Reveal</button></span>");
+        continue;
+      }
       std::string value = Text(v.get_object(), "value");
       if (value.empty()) continue;
-      auto it = info.find(Text(v.get_object(), "id"));
       add(Text(v.get_object(), "label"), ValueHtml(ctx, it == info.end() ? nullptr : it->second, value));
     }
   h += "</dl>";
@@ -540,6 +554,19 @@ http::Response AssetPage(Ctx& ctx) {
   h += "</section>";
   if (const auto* cards = asset.if_contains("cards"); cards && cards->is_array()) h += CardsHtml(ctx, cards->get_array(), true);
   return Page(ctx, Text(asset, "name"), "companies", h);
+}
+
+// POST /assets/{id}/confidential/{item}: one confidential value, fetched through the API, which
+// records the reveal.
+http::Response RevealConfidential(Ctx& ctx) {
+  http::Response error;
+  auto asset = LoadAsset(ctx, error);
+  if (!asset) return Fragment("<span class=\"field-error\">Asset not found</span>", 404);
+  auto a = ctx.Call("GET", "/api/v1/companies/" + Text(*asset, "company_id") + "/assets/" + Text(*asset, "id") + "/confidential/" +
+                               std::to_string(ctx.PathNumber("item")));
+  if (!a.ok()) return Fragment("<span class=\"field-error\">" + Esc(a.Message()) + "</span>", a.status);
+  std::string value = Text(a.Object("field"), "value");
+  return Fragment(value.empty() ? std::string("<span class=\"muted\">(not set)</span>") : "<code class=\"secret\">" + Esc(value) + "</code>");
 }
 
 http::Response Resync(Ctx& ctx) {
@@ -561,6 +588,7 @@ void AddAssetPages(PageRoutes& r) {
   r.push_back({"GET", "/assets/{id}", AssetPage});
   r.push_back({"GET", "/assets/{id}/edit", EditAsset});
   r.push_back({"POST", "/assets/{id}/edit", UpdateAsset});
+  r.push_back({"POST", "/assets/{id}/confidential/{item}", RevealConfidential});
   r.push_back({"POST", "/assets/{id}/archive", [](Ctx& c) { return ArchiveAsset(c, true); }});
   r.push_back({"POST", "/assets/{id}/unarchive", [](Ctx& c) { return ArchiveAsset(c, false); }});
   r.push_back({"GET", "/companies/{id}/assets/new", NewAsset});

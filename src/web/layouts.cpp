@@ -1,6 +1,7 @@
 // Admin > Asset layouts: the list, and the form for a layout and its typed fields (label, type,
 // required, shown in lists, order, hint, a dropdown's choices, a number's range; removing a
 // field; a few blank rows for new ones).
+#include <cerrno>
 #include <cstdlib>
 #include <map>
 
@@ -95,8 +96,13 @@ json::object Body(const LayoutForm& f, std::vector<size_t>& row_of) {
       // A range only where it was typed; the API says what is wrong with one that is not a number.
       for (auto [key, text] : {std::pair<const char*, const std::string*>{"min", &r.min}, {"max", &r.max}}) {
         if (text->empty()) x[key] = nullptr;
-        else if (char* end = nullptr; std::strtoll(text->c_str(), &end, 10), *end == '\0') x[key] = std::atoll(text->c_str());
-        else x[key] = *text;
+        else {
+          char* end = nullptr;
+          errno = 0;
+          long long n = std::strtoll(text->c_str(), &end, 10);
+          if (*end == '\0' && errno != ERANGE) x[key] = static_cast<int64_t>(n);
+          else x[key] = *text;  // (the API says it must be a whole number)
+        }
       }
     }
     fields.push_back(std::move(x));

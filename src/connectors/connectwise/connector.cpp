@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <future>
 #include <mutex>
@@ -402,6 +403,7 @@ class Connector::SiteReader {
     thread_ = std::thread([this] { Run(); });
   }
   ~SiteReader() {
+    stopping_ = true;  // (walks in progress end at their next record)
     {
       std::lock_guard lock(mu_);
       stop_ = true;
@@ -458,13 +460,27 @@ class Connector::SiteReader {
     std::vector<VendorItem> sites;
   };
 
+  static Status Stopped() { return Status::Unavailable("ConnectWise PSA: the company site lists were stopped"); }
+  // `walk`'s answer, an exception (on a thread of the reader's own) as an error.
+  template <class F>
+  static Status Guarded(F&& walk) {
+    try {
+      return walk();
+    } catch (const std::exception& e) {
+      return Status::Internal(std::string("ConnectWise PSA: reading company sites failed: ") + e.what());
+    }
+  }
+
   void Run() {
     std::vector<std::string> ids;
-    Status st = owner_.Walk(*clients_.front(), "/company/companies", "fields=id", kCompaniesHint,
-                            [&](const json::object& company) {
-                              if (std::string cid = Id(company); !cid.empty()) ids.push_back(std::move(cid));
-                              return Status::Ok();
-                            });
+    Status st = Guarded([&] {
+      return owner_.Walk(*clients_.front(), "/company/companies", "fields=id", kCompaniesHint,
+                         [&](const json::object& company) {
+                           if (stopping_) return Stopped();
+                           if (std::string cid = Id(company); !cid.empty()) ids.push_back(std::move(cid));
+                           return Status::Ok();
+                         });
+    });
     {
       std::lock_guard lock(mu_);
       ids_ = std::move(ids);
@@ -493,11 +509,14 @@ class Connector::SiteReader {
       }
       Slot slot;
       const std::string& cid = ids_[i];  // (ids_ is not changed once the fetchers run)
-      slot.status = owner_.Walk(client, "/company/companies/" + cid + "/sites", conditions_, kCompaniesHint,
-                                [&](const json::object& site) {
-                                  slot.sites.push_back(MapSite(site, cid));
-                                  return Status::Ok();
-                                });
+      slot.status = Guarded([&] {
+        return owner_.Walk(client, "/company/companies/" + cid + "/sites", conditions_, kCompaniesHint,
+                           [&](const json::object& site) {
+                             if (stopping_) return Stopped();
+                             slot.sites.push_back(MapSite(site, cid));
+                             return Status::Ok();
+                           });
+      });
       slot.done = true;
       {
         std::lock_guard lock(mu_);
@@ -512,6 +531,7 @@ class Connector::SiteReader {
   Connector& owner_;
   std::vector<Client*> clients_;
   std::string conditions_;
+  std::atomic<bool> stopping_{false};
   std::mutex mu_;
   std::condition_variable cv_;
   bool ids_read_ = false;

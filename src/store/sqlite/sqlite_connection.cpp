@@ -177,6 +177,15 @@ class SqliteConnection : public Connection {
     sqlite3_stmt* stmt = *prepared;
     sqlite3_reset(stmt);
     sqlite3_clear_bindings(stmt);
+    // However this ends (an exception from `each` included), the cached statement is reset, so
+    // that it holds no read snapshot and no binding into `params`.
+    struct Reset {
+      sqlite3_stmt* stmt;
+      ~Reset() {
+        sqlite3_reset(stmt);
+        sqlite3_clear_bindings(stmt);
+      }
+    } reset{stmt};
     for (size_t i = 0; i < params.size(); ++i) {
       int idx = static_cast<int>(i + 1);
       const Value& v = params[i];
@@ -203,11 +212,7 @@ class SqliteConnection : public Connection {
             }
           }
         }
-        if (Status st = (*each)(reused); !st.ok()) {
-          sqlite3_reset(stmt);
-          sqlite3_clear_bindings(stmt);
-          return st;
-        }
+        if (Status st = (*each)(reused); !st.ok()) return st;
         continue;
       }
       if (!rows) continue;
@@ -228,8 +233,6 @@ class SqliteConnection : public Connection {
     Status st = rc == SQLITE_DONE ? Status::Ok() : SqliteError(db_, rc, sql.substr(0, 80));
     if (st.ok() && rows && ncol == 0 && sql.ends_with(kReturningId) && sqlite3_changes(db_) > 0)
       rows->push_back(Row{Value(int64_t{sqlite3_last_insert_rowid(db_)})});
-    sqlite3_reset(stmt);
-    sqlite3_clear_bindings(stmt);  // the text bindings point into `params`
     return st;
   }
 

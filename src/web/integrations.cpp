@@ -1,9 +1,13 @@
 // Admin > Integrations: a card per vendor, the setup form, test connection, runs (start, stop,
 // live progress over server-sent events, the report), and Match Companies.
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
 #include <map>
 #include <set>
 
 #include "connectors/catalog.h"
+#include "core/text.h"
 #include "web/internal.h"
 
 namespace cairn::web {
@@ -231,6 +235,26 @@ std::vector<std::string> FieldNames(const VendorInfo& v) {
   return out;
 }
 
+// A form field's HTML made to be checked as soon as it changes (CheckField): its input or select
+// posts the field to /admin/integrations/check, and the answer goes in a span after it
+// ("live-site" for credentials.site: a CSS id selector can't hold the dot).
+std::string Live(std::string field_html, std::string_view slug, const std::string& name, bool editing) {
+  std::string live = name.rfind("credentials.", 0) == 0 ? name.substr(12) : name;
+  std::replace(live.begin(), live.end(), '.', '-');
+  live = "live-" + live;
+  std::string attrs = " hx-post=\"/admin/integrations/check?slug=" + std::string(slug) + "&amp;field=" + Esc(Url(name)) +
+                      (editing ? "&amp;editing=1" : "") + "\" hx-trigger=\"change\" hx-target=\"#" + Esc(live) +
+                      "\" hx-swap=\"innerHTML\"";
+  for (const char* tag : {"<input ", "<select "}) {
+    auto at = field_html.find(tag);
+    if (at != std::string::npos) {
+      field_html.insert(at + std::string_view(tag).size() - 1, attrs);
+      break;
+    }
+  }
+  return field_html + "<span id=\"" + Esc(live) + "\" aria-live=\"polite\"></span>";
+}
+
 http::Response Form(Ctx& ctx, const VendorInfo& v, const FormState& s, const std::string& action, bool editing,
                     const std::map<std::string, std::string>& errors, int status) {
   auto layouts = ctx.Call("GET", "/api/v1/asset_layouts?page_size=1000");
@@ -247,8 +271,9 @@ http::Response Form(Ctx& ctx, const VendorInfo& v, const FormState& s, const std
     h += "</p>";
   }
   h += "<form method=\"post\" action=\"" + Esc(action) + "\" novalidate class=\"setup\">" + CsrfField(ctx);
-  h += Input({.name = "name", .label = "Name", .value = s.name, .hint = "How this connection is shown in Cairn and in the activity log.",
-              .error = ErrorOf(errors, "name"), .placeholder = std::string(v.display_name), .required = true});
+  h += Live(Input({.name = "name", .label = "Name", .value = s.name, .hint = "How this connection is shown in Cairn and in the activity log.",
+                    .error = ErrorOf(errors, "name"), .placeholder = std::string(v.display_name)}),
+            v.slug, "name", editing);
   h += "<fieldset><legend>Credentials</legend>";
   if (auto e = ErrorOf(errors, "credentials"); !e.empty()) h += "<small class=\"field-error\">" + Esc(e) + "</small>";
   for (const auto& f : v.credentials) {
@@ -257,8 +282,6 @@ http::Response Form(Ctx& ctx, const VendorInfo& v, const FormState& s, const std
     bool secret = f.kind == CredentialField::Kind::kSecret;
     web::Field in{.name = name, .label = Label(f.name), .value = secret ? "" : value, .type = secret ? "password" : "text",
                   .error = ErrorOf(errors, name), .required = f.required && !(secret && editing)};
-    // Hosts and URLs are checked as soon as they are typed, with the same words the save uses.
-    bool checked = f.kind == CredentialField::Kind::kHost || f.kind == CredentialField::Kind::kUrl;
     if (secret) {
       in.autocomplete = "new-password";
       in.hint = editing ? "Stored and never shown. Leave blank to keep it." : "Stored encrypted and never shown again.";
@@ -268,25 +291,17 @@ http::Response Form(Ctx& ctx, const VendorInfo& v, const FormState& s, const std
                 : f.kind == CredentialField::Kind::kUrl ? "The https:// address, e.g. " + std::string(f.example)
                                                         : "";
     }
-    std::string field_html = Input(in);
-    if (checked) {
-      // A CSS id selector (hx-target) can't hold the dot of "credentials.site".
-      std::string live = "live-" + std::string(f.name);
-      std::string attrs = " hx-post=\"/admin/integrations/check?slug=" + std::string(v.slug) + "&amp;field=" + Esc(std::string(f.name)) +
-                          "\" hx-trigger=\"change\" hx-target=\"#" + Esc(live) + "\" hx-swap=\"innerHTML\"";
-      auto at = field_html.find("<input ");
-      if (at != std::string::npos) field_html.insert(at + 6, attrs);
-      field_html += "<span id=\"" + Esc(live) + "\" aria-live=\"polite\"></span>";
-    }
+    std::string field_html = Live(Input(in), v.slug, name, editing);
     h += field_html;
   }
   h += "</fieldset><fieldset><legend>Where records go</legend>";
   for (auto k : v.layout_kinds) {
     std::string name = "default_layouts." + std::string(k);
-    h += Select({.name = name, .label = "Layout for " + std::string(k),
-                 .value = s.layouts.count(std::string(k)) ? s.layouts.at(std::string(k)) : "",
-                 .hint = "Records of a type without a sort rule go to this layout.", .error = ErrorOf(errors, name), .required = true},
-                choices);
+    h += Live(Select({.name = name, .label = "Layout for " + std::string(k),
+                      .value = s.layouts.count(std::string(k)) ? s.layouts.at(std::string(k)) : "",
+                      .hint = "Records of a type without a sort rule go to this layout.", .error = ErrorOf(errors, name), .required = true},
+                     choices),
+              v.slug, name, editing);
   }
   if (choices.size() == 1)
     h += "<p class=\"muted\">There is no active asset layout yet: create the layouts first (for example People, Locations, Computers).</p>";
@@ -300,8 +315,9 @@ http::Response Form(Ctx& ctx, const VendorInfo& v, const FormState& s, const std
        std::string(ErrorOf(errors, "skip_types").empty() ? "" : " aria-invalid=\"true\"") + ">" + Esc(s.skip_types) +
        "</textarea><small>One vendor type per line; records of these types are not imported.</small>";
   if (auto e = ErrorOf(errors, "skip_types"); !e.empty()) h += "<small class=\"field-error\">" + Esc(e) + "</small>";
-  h += Input({.name = "interval_minutes", .label = "Sync every (minutes)", .value = s.interval, .type = "number",
-              .hint = "From 5 minutes to a week (10080). The default is every 3 hours.", .error = ErrorOf(errors, "interval_minutes")});
+  h += Live(Input({.name = "interval_minutes", .label = "Sync every (minutes)", .value = s.interval, .type = "number",
+                    .hint = "From 5 minutes to a week (10080). The default is every 3 hours.", .error = ErrorOf(errors, "interval_minutes")}),
+            v.slug, "interval_minutes", editing);
   h += Checkbox("enabled", "Enabled: sync on the schedule", s.enabled);
   h += "</fieldset><button type=\"submit\">Save</button> <a href=\"/admin/integrations\" class=\"secondary\">Cancel</a></form>";
   return Page(ctx, title, "integrations", h, status);
@@ -312,28 +328,52 @@ const VendorInfo* SyncedVendor(const std::string& slug) {
   return v && !v->push_only ? v : nullptr;
 }
 
-// One credential field checked as it is typed (htmx, on change): its problem, or nothing.
+// A field of the setup form checked as soon as it changes (htmx), with the words the save uses:
+// its problem, or nothing.
 http::Response CheckField(Ctx& ctx) {
   const VendorInfo* v = SyncedVendor(ctx.Q("slug"));
   if (!v) return Fragment("", 404);
   std::string field = ctx.Q("field");
-  for (const auto& f : v->credentials) {
-    if (f.name != field) continue;
-    std::string value = ctx.F("credentials." + field);
-    std::optional<std::string> problem;
-    if (value.empty()) {
-      if (f.required) problem = "can't be blank";
-    } else if (f.kind == CredentialField::Kind::kHost) {
-      problem = connectors::CheckHost(value, f.example);
-    } else if (f.kind == CredentialField::Kind::kUrl) {
-      problem = connectors::CheckUrl(value, f.example);
+  std::string value = ctx.F(field);
+  bool editing = ctx.Q("editing") == "1";
+  std::optional<std::string> problem;
+  bool known = false;
+  if (field == "name") {
+    known = true;
+    if (Trim(value).size() > 255) problem = "is too long (at most 255 characters)";
+  } else if (field == "interval_minutes") {
+    known = true;
+    char* end = nullptr;
+    errno = 0;
+    long long n = value.empty() ? 180 : std::strtoll(value.c_str(), &end, 10);
+    if (!value.empty() && (*end != '\0' || errno == ERANGE || n < 5 || n > 10080))
+      problem = "must be a whole number of minutes from 5 to 10080 (a week)";
+  } else if (field.rfind("default_layouts.", 0) == 0) {
+    std::string kind = field.substr(16);
+    for (auto k : v->layout_kinds)
+      if (k == kind) {
+        known = true;
+        if (value.empty()) problem = "can't be blank (the layout for " + kind + " without a sort rule)";
+      }
+  } else if (field.rfind("credentials.", 0) == 0) {
+    for (const auto& f : v->credentials) {
+      if ("credentials." + std::string(f.name) != field) continue;
+      known = true;
+      bool secret = f.kind == CredentialField::Kind::kSecret;
+      if (value.empty()) {
+        if (f.required && !(secret && editing)) problem = "can't be blank";
+      } else if (f.kind == CredentialField::Kind::kHost) {
+        problem = connectors::CheckHost(value, f.example);
+      } else if (f.kind == CredentialField::Kind::kUrl) {
+        problem = connectors::CheckUrl(value, f.example);
+      }
     }
-    if (!problem) return Fragment("");
-    std::string text = *problem;
-    if (!text.empty()) text[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(text[0])));
-    return Fragment("<small class=\"field-error\">" + Esc(text) + "</small>");
   }
-  return Fragment("", 404);
+  if (!known) return Fragment("", 404);
+  if (!problem) return Fragment("");
+  std::string text = *problem;
+  if (!text.empty()) text[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(text[0])));
+  return Fragment("<small class=\"field-error\">" + Esc(text) + "</small>");
 }
 
 http::Response New(Ctx& ctx) {

@@ -190,6 +190,24 @@ describe("the Syncro workflow from an empty install", () => {
     await page.fill("#f-credentials\\.domain", syncro.host);
     await page.press("#f-credentials\\.domain", "Tab");
     await page.waitForFunction(() => document.querySelector("#live-domain").textContent === "");
+    // ...as is every other field: a key typed then cleared, an interval out of range, no layout.
+    await page.fill("#f-credentials\\.api_key", "x");
+    await page.press("#f-credentials\\.api_key", "Tab");
+    await page.fill("#f-credentials\\.api_key", "");
+    await page.press("#f-credentials\\.api_key", "Tab");
+    await page.waitForSelector("#live-api_key .field-error");
+    assert.match(await page.textContent("#live-api_key"), /^Can't be blank/);
+    await page.fill("#f-interval_minutes", "3");
+    await page.press("#f-interval_minutes", "Tab");
+    await page.waitForSelector("#live-interval_minutes .field-error");
+    assert.match(await page.textContent("#live-interval_minutes"), /from 5 to 10080/);
+    await page.selectOption("#f-default_layouts\\.contacts", String(people));
+    await page.selectOption("#f-default_layouts\\.contacts", "");
+    await page.waitForSelector("#live-default_layouts-contacts .field-error");
+    assert.match(await page.textContent("#live-default_layouts-contacts"), /^Can't be blank \(the layout for contacts/);
+    await page.fill("#f-interval_minutes", "");
+    await page.press("#f-interval_minutes", "Tab");
+    await page.waitForFunction(() => document.querySelector("#live-interval_minutes").textContent === "");
     // ...and on save: each error next to its field, nothing saved.
     await page.fill("#f-credentials\\.domain", `https://${syncro.host}/api`);
     await page.fill("#f-credentials\\.api_key", "sim-syncro-api-key");

@@ -163,9 +163,12 @@ http::Response CompanyPage(Ctx& ctx) {
                                            "Archive this company? It is hidden from lists; nothing is deleted.")) +
          "</div>";
   h += "<div class=\"grid\"><section><h2>Details</h2><dl class=\"details\">";
+  bool any_detail = false;
   auto row = [&](const char* key, const char* label) {
     std::string v = Text(c, key);
-    if (!v.empty()) h += "<dt>" + std::string(label) + "</dt><dd>" + Esc(v) + "</dd>";
+    if (v.empty()) return;
+    any_detail = true;
+    h += "<dt>" + std::string(label) + "</dt><dd>" + Esc(v) + "</dd>";
   };
   row("nickname", "Nickname");
   row("id_number", "ID number");
@@ -179,7 +182,10 @@ http::Response CompanyPage(Ctx& ctx) {
   row("fax_number", "Fax");
   row("website", "Website");
   h += "</dl>";
-  if (std::string notes = Text(c, "notes"); !notes.empty()) h += "<h3>Notes</h3><p class=\"notes\">" + Esc(notes) + "</p>";
+  std::string notes = Text(c, "notes");
+  if (!notes.empty()) h += "<h3>Notes</h3><p class=\"notes\">" + Esc(notes) + "</p>";
+  else if (!any_detail)
+    h += "<p class=\"muted\">No address, phone or website yet." + std::string(ctx.Editor() ? " Use Edit to add them." : "") + "</p>";
   h += "</section><section><h2>Integrations</h2>";
   bool any = false;
   if (const auto* i = c.if_contains("integrations"); i && i->is_array()) {

@@ -686,6 +686,19 @@ describe("documentation", () => {
     assert.equal(await page.getAttribute(".layout-group th:first-child", "aria-sort"), "descending");
     await page.locator(".layout-group th button.sort", { hasText: "Serial" }).click();
     assert.deepEqual(await names(), ["core-switch", "fw-edge-1"], "an empty serial sorts first");
+
+    // On a phone: the asset's page, its form and the company's page without sideways scrolling.
+    const phone = await watchedPage(browser, { width: 390, height: 844 });
+    await signIn(phone, stack);
+    for (const [p, name] of [[`/assets/${id}`, "asset-phone"], [`/assets/${id}/edit`, "asset-form-phone"],
+                             [`/companies/${company.id}`, "company-phone"]]) {
+      await phone.goto(stack.url + p);
+      await screenshot(phone, name);
+      const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 1, `no sideways scrolling on a phone at ${p} (overflow ${overflow}px)`);
+    }
+    assert.deepEqual(phone.problems(), []);
+    await phone.context().close();
     assert.deepEqual(page.problems(), []);
     await page.context().close();
   });

@@ -39,6 +39,18 @@ TEST_P(UsersKeysTest, UsersAreCreatedAndChangedWithErrorsNamingEachField) {
   ASSERT_EQ(changed.status, 200) << changed.Describe();
   EXPECT_EQ(Str(changed.At("user", "security_level")), "spectator");
   EXPECT_EQ(Str(changed.At("user", "last_name")), "Lee");
+  // Access to passwords in the web UI: on by default, off for this spectator, never off for an
+  // administrator.
+  EXPECT_TRUE(made.At("user", "password_access").as_bool()) << made.Describe();
+  auto no_passwords = S().CallJson("PUT", "/api/v1/users/" + id, json::object{{"user", json::object{{"password_access", false}}}});
+  ASSERT_EQ(no_passwords.status, 200) << no_passwords.Describe();
+  EXPECT_FALSE(no_passwords.At("user", "password_access").as_bool());
+  auto admin_without = S().CallJson("PUT", "/api/v1/users/" + id, json::object{{"user", json::object{{"security_level", "admin"}}}});
+  EXPECT_EQ(admin_without.status, 422) << admin_without.Describe();
+  EXPECT_TRUE(DetailsMention(admin_without.json, "password_access: administrators always have access")) << admin_without.Describe();
+  auto not_bool = S().CallJson("PUT", "/api/v1/users/" + id, json::object{{"user", json::object{{"password_access", "maybe"}}}});
+  EXPECT_EQ(not_bool.status, 422);
+  EXPECT_TRUE(DetailsMention(not_bool.json, "password_access must be true or false")) << not_bool.Describe();
   auto log = Get("/api/v1/activity_logs?record_type=User&page_size=5");
   ASSERT_EQ(log.status, 200) << log.Describe();
   bool found = false;

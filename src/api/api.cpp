@@ -222,7 +222,7 @@ struct Api::Impl {
     c.web = true;
     c.key.name = "web";
     c.key.user_id = user.id;
-    c.key.password_access = true;
+    c.key.password_access = user.password_access || c.role == Role::kSuperAdmin || c.role == Role::kAdmin;
     c.key.destructive = true;
     return Run(*route, req, std::move(params), std::move(c));
   }

@@ -1,7 +1,9 @@
 // /api/v1/users (reference/hudu-api.md 3.12), and Cairn's own user management for administrators
 // (Hudu's API has none; the web UI's Admin > Users calls these):
-//   POST /api/v1/users      {"user": {email, first_name, last_name, security_level, password}}
-//   PUT  /api/v1/users/{id} {"user": {first_name, last_name, security_level, archived, password}}
+//   POST /api/v1/users      {"user": {email, first_name, last_name, security_level, password, password_access}}
+//   PUT  /api/v1/users/{id} {"user": {first_name, last_name, security_level, archived, password, password_access}}
+// password_access (default true): whether the user may reveal passwords and confidential fields
+// in the web UI; administrators always may.
 // Only a super admin may make or change a super admin; nobody may demote or archive themselves
 // (so an install always keeps an administrator). Passwords are at least 12 characters and stored
 // as Argon2id hashes; archiving a user ends their sessions and keys at the next request.
@@ -53,9 +55,12 @@ http::Response Get(Ctx& ctx) {
 
 // Applies a user body; problems are added to `errors`, each naming its field.
 void ApplyUser(const Ctx& ctx, const json::object& body, User& u, bool creating, std::vector<std::string>& errors) {
-  static const std::set<std::string_view> kFields = {"email", "first_name", "last_name", "security_level", "archived", "password"};
+  static const std::set<std::string_view> kFields = {"email", "first_name", "last_name", "security_level", "archived", "password",
+                                                     "password_access"};
   for (const auto& [k, v] : body)
-    if (!kFields.count(k)) errors.push_back(std::string(k) + " is not a field of a user (email, first_name, last_name, security_level, archived, password)");
+    if (!kFields.count(k))
+      errors.push_back(std::string(k) +
+                       " is not a field of a user (email, first_name, last_name, security_level, archived, password, password_access)");
   auto text = [&](const char* k) -> std::optional<std::string> {
     const auto* v = body.if_contains(k);
     if (!v || v->is_null()) return std::nullopt;
@@ -98,6 +103,13 @@ void ApplyUser(const Ctx& ctx, const json::object& body, User& u, bool creating,
     else if (*b && u.id == ctx.caller.user.id) errors.push_back("archived: you can't archive yourself");
     else u.archived = *b;
   }
+  if (const auto* v = body.if_contains("password_access"); v && !v->is_null()) {
+    auto b = AsBool(*v);
+    if (!b) errors.push_back("password_access must be true or false");
+    else u.password_access = *b;
+  }
+  if (!u.password_access && (u.security_level == "admin" || u.security_level == "super_admin"))
+    errors.push_back("password_access: administrators always have access to passwords (choose another role first)");
   if (auto p = body.if_contains("password"); p && !p->is_null()) {
     if (!p->is_string()) {
       errors.push_back("password must be a string");

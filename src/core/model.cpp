@@ -57,6 +57,7 @@ const TableSchema<User>& User::Schema() {
                                  C("last_name", kT, &T::last_name),
                                  C("security_level", kT, &T::security_level),
                                  C("password_hash", kT, &T::password_hash, false),
+                                 C("password_access", kB, &T::password_access),
                                  C("archived", kB, &T::archived), Created<T>(), Updated<T>()}};
   return s;
 }

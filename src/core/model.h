@@ -27,6 +27,8 @@ struct User {
   std::string last_name;
   std::string security_level = "spectator";  // RoleName()
   std::string password_hash;                  // Argon2id (libsodium crypto_pwhash_str); "" = none
+  // May reveal passwords and confidential fields in the web UI (administrators always may).
+  bool password_access = true;
   bool archived = false;
   int64_t created_at = 0;
   int64_t updated_at = 0;

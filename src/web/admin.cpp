@@ -64,6 +64,10 @@ http::Response UserForm(Ctx& ctx, const json::object& u, bool editing, const std
                        "articles; spectators read.",
                .error = ErrorOf(errors, "security_level"), .required = true},
               kRoles);
+  h += Checkbox("password_access", "May reveal passwords and confidential fields",
+                u.contains("password_access") ? Bool(u, "password_access") : true,
+                "Each reveal is recorded in the activity log. Administrators always may.");
+  if (auto e = ErrorOf(errors, "password_access"); !e.empty()) h += "<small class=\"field-error\">" + Esc(e) + "</small>";
   h += Input({.name = "password", .label = editing ? "New password" : "Password", .type = "password",
               .hint = editing ? "Leave blank to keep the current one. At least 12 characters." : "At least 12 characters.",
               .error = ErrorOf(errors, "password"), .required = !editing, .autocomplete = "new-password"});
@@ -80,10 +84,13 @@ json::object UserBody(const Ctx& ctx, bool editing) {
   if (!editing) o["email"] = ctx.F("email");
   if (!ctx.F("password").empty() || !editing) o["password"] = ctx.F("password");
   if (editing) o["archived"] = ctx.F("archived") == "true";
+  bool admin = ctx.F("security_level") == "admin" || ctx.F("security_level") == "super_admin";
+  o["password_access"] = admin || ctx.F("password_access") == "true";  // (administrators always may)
   return o;
 }
 
-const std::vector<std::string> kUserFields = {"email", "first_name", "last_name", "security_level", "password", "archived"};
+const std::vector<std::string> kUserFields = {"email", "first_name", "last_name", "security_level", "password", "archived",
+                                              "password_access"};
 
 http::Response NewUser(Ctx& ctx) { return UserForm(ctx, json::object{}, false, {}, 200); }
 

@@ -539,9 +539,12 @@ http::Response AssetPage(Ctx& ctx) {
       auto it = info.find(fid);
       if (it != info.end() && it->second->type == "Password") {
         // Confidential text is not in the page: it is fetched, and the reveal recorded, on request.
-        add(Text(v.get_object(), "label"), "<span id=\"secret-" + Esc(fid) + "\"><button type=\"button\" class=\"secondary outline "
-            "reveal\" hx-post=\"/assets/" + Esc(id) + "/confidential/" + Esc(fid) + "\" hx-target=\"#secret-" + Esc(fid) +
-            "\" hx-swap=\"innerHTML\">Reveal</button></span>");
+        add(Text(v.get_object(), "label"),
+            ctx.PasswordAccess()
+                ? "<span id=\"secret-" + Esc(fid) + "\"><button type=\"button\" class=\"secondary outline reveal\" hx-post=\"/assets/" +
+                      Esc(id) + "/confidential/" + Esc(fid) + "\" hx-target=\"#secret-" + Esc(fid) +
+                      "\" hx-swap=\"innerHTML\">Reveal</button></span>"
+                : std::string("<span class=\"muted\" title=\"Ask an administrator for access to passwords\">hidden</span>"));
         continue;
       }
       std::string value = Text(v.get_object(), "value");

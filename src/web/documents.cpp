@@ -51,9 +51,12 @@ http::Response Passwords(Ctx& ctx) {
     const auto& p = v.get_object();
     std::string pid = Text(p, "id");
     // The value is not in the page: it is fetched (and logged) when asked for.
-    h += "<tr><td>" + Esc(Text(p, "name")) + "</td><td>" + Esc(Text(p, "username")) + "</td><td id=\"secret-" + pid +
-         "\"><button type=\"button\" class=\"secondary outline reveal\" hx-post=\"/passwords/" + pid + "/reveal\" hx-target=\"#secret-" + pid +
-         "\" hx-swap=\"innerHTML\">Reveal</button></td><td>" + Esc(Text(p, "url")) + "</td><td>" +
+    std::string secret = ctx.PasswordAccess()
+                             ? "<button type=\"button\" class=\"secondary outline reveal\" hx-post=\"/passwords/" + pid +
+                                   "/reveal\" hx-target=\"#secret-" + pid + "\" hx-swap=\"innerHTML\">Reveal</button>"
+                             : std::string("<span class=\"muted\" title=\"Ask an administrator for access to passwords\">hidden</span>");
+    h += "<tr><td>" + Esc(Text(p, "name")) + "</td><td>" + Esc(Text(p, "username")) + "</td><td id=\"secret-" + pid + "\">" + secret +
+         "</td><td>" + Esc(Text(p, "url")) + "</td><td>" +
          (ctx.Editor() ? "<a href=\"/passwords/" + pid + "/edit\">Edit</a>" : std::string()) + "</td></tr>";
   }
   h += "</tbody></table></div><p class=\"muted\">Every reveal is recorded in the activity log.</p>";

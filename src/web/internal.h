@@ -52,6 +52,8 @@ struct Ctx {
 
   bool Admin() const { return role == Role::kSuperAdmin || role == Role::kAdmin; }
   bool Editor() const { return Admin() || role == Role::kEditor; }
+  // May reveal passwords and confidential fields (User::password_access; administrators always).
+  bool PasswordAccess() const { return Admin() || user.password_access; }
   std::string Q(const std::string& name, const std::string& fallback = "") const;
   std::string F(const std::string& name) const;
   int64_t PathId() const;  // 0 when not a positive number

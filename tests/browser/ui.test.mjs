@@ -957,7 +957,37 @@ describe("roles", () => {
     await page.fill("#f-password", "Switch-Pass-22");
     await Promise.all([page.waitForURL(/\/passwords$/), page.click("button:has-text('Save password')")]);
     assert.match(await page.textContent("#passwords"), /Switch/);
+    await page.click("#passwords >> tr:has-text('Switch') >> button.reveal");
+    await page.waitForSelector("#passwords code.secret");
+    assert.equal(await page.textContent("#passwords code.secret"), "Switch-Pass-22");
     assert.equal((await page.goto(stack.url + "/admin/users")).status(), 403);
+
+    // An administrator takes the editor's access to passwords away, in Admin > Users.
+    const admin = await watchedPage(browser);
+    await signIn(admin, stack);
+    await admin.goto(stack.url + "/admin/users");
+    await admin.click("#users >> text=ed@example.com");
+    assert.equal(await admin.isChecked("#f-password_access"), true);
+    await admin.uncheck("#f-password_access");
+    await Promise.all([admin.waitForURL(/\/admin\/users$/), admin.click("button:has-text('Save user')")]);
+    const ed = (await stack.api("GET", "/api/v1/users?email=ed@example.com")).users[0];
+    assert.equal(ed.password_access, false);
+    await admin.context().close();
+    // The editor still lists passwords, but no longer reveals them: no button, and a reveal
+    // posted anyway is refused and not logged.
+    await page.goto(`${stack.url}/companies/${company.id}/passwords`);
+    assert.equal(await page.locator("#passwords button.reveal").count(), 0);
+    assert.match(await page.textContent("#passwords"), /hidden/);
+    const pid = (await stack.api("GET", `/api/v1/asset_passwords?company_id=${company.id}&name=Switch`)).asset_passwords[0].id;
+    const before = (await stack.api("GET", `/api/v1/activity_logs?resource_type=AssetPassword&resource_id=${pid}`)).length;
+    const forged = await page.evaluate(async (id) => {
+      const csrf = JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRF-Token"];
+      const r = await fetch(`/passwords/${id}/reveal`, { method: "POST", headers: { "X-CSRF-Token": csrf } });
+      return { status: r.status, text: await r.text() };
+    }, pid);
+    assert.equal(forged.status, 403);
+    assert.ok(!forged.text.includes("Switch-Pass-22"));
+    assert.equal((await stack.api("GET", `/api/v1/activity_logs?resource_type=AssetPassword&resource_id=${pid}`)).length, before);
     assert.deepEqual(page.problems().filter((p) => !/403/.test(p)), []);
     await page.context().close();
   });

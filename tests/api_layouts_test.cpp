@@ -98,6 +98,12 @@ TEST_P(LayoutsTest, InvalidLayoutsAre422AndWriteNothing) {
   auto blank = Post("/api/v1/asset_layouts", R"({"asset_layout":{"name":""}})");
   EXPECT_EQ(blank.status, 422);
   EXPECT_TRUE(DetailsMention(blank.json, "name")) << blank.Describe();
+  // A blank name and a bad field are told in one answer, and nothing is made.
+  auto both = Post("/api/v1/asset_layouts",
+                   R"({"asset_layout":{"name":"","fields":[{"label":"OS","field_type":"Texty"}]}})");
+  EXPECT_EQ(both.status, 422);
+  EXPECT_TRUE(DetailsMention(both.json, "name")) << both.Describe();
+  EXPECT_TRUE(DetailsMention(both.json, "fields[0].field_type 'Texty'")) << both.Describe();
   EXPECT_TRUE(ListIds("name=" + Enc(name)).empty());
 }
 

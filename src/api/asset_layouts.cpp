@@ -204,7 +204,11 @@ http::Response Save(Ctx& ctx, bool create) {
     std::vector<std::string> errors;
     ApplyFields(*body, layout, errors);
     CAIRN_RETURN_IF_ERROR(ValidateLayout(tx, layout, errors));
-    if (!errors.empty()) return Validation(std::move(errors));
+    if (!errors.empty()) {
+      // The fields' problems too, in one answer (MergeFields writes nothing once there are errors).
+      CAIRN_RETURN_IF_ERROR(MergeFields(tx, id.value_or(0), *body, errors));
+      return Validation(std::move(errors));
+    }
     auto saved = id ? tx.Repo<AssetLayout>().Update(layout) : tx.Repo<AssetLayout>().Insert(layout);
     if (!saved.ok()) return saved.status();
     CAIRN_RETURN_IF_ERROR(MergeFields(tx, saved->id, *body, errors));

@@ -206,24 +206,16 @@ class Links {
     if (n * 2 > slots_.size()) Rehash(n * 2);
   }
   Entry* find(std::string_view id) { return const_cast<Entry*>(std::as_const(*this).find(id)); }
-  const Entry* find(std::string_view id) const {
-    if (slots_.empty()) return nullptr;
-    uint64_t h = HashOf(id);
-    uint32_t tag = Tag(h);
-    for (size_t i = h & (slots_.size() - 1);; i = (i + 1) & (slots_.size() - 1)) {
-      const Slot& s = slots_[i];
-      if (s.index == 0) return nullptr;
-      if (s.tag == tag && entries_[s.index - 1].first == id) return &entries_[s.index - 1];
-    }
-  }
+  const Entry* find(std::string_view id) const { return slots_.empty() ? nullptr : FindHashed(id, HashOf(id)); }
   size_t count(std::string_view id) const { return find(id) ? 1 : 0; }
   static constexpr Entry* end() { return nullptr; }  // what find answers for an id it lacks
   // Adds the entry unless one with that id is held (as std::unordered_map::emplace does).
   void emplace(std::string id, LinkHead head) {
-    if (find(id)) return;
+    uint64_t h = HashOf(id);  // (once: a kind's links are loaded by the hundred thousand)
+    if (!slots_.empty() && FindHashed(id, h)) return;
     if ((entries_.size() + 1) * 2 > slots_.size()) Rehash(std::max<size_t>(16, slots_.size() * 2));
     entries_.emplace_back(std::move(id), std::move(head));
-    Place(entries_.size() - 1);
+    Place(entries_.size() - 1, h);
   }
   std::vector<Entry>& entries() { return entries_; }
   const std::vector<Entry>& entries() const { return entries_; }
@@ -239,8 +231,16 @@ class Links {
     return h.Final();
   }
   static uint32_t Tag(uint64_t h) { return static_cast<uint32_t>(h >> 32); }
-  void Place(size_t index) {
-    uint64_t h = HashOf(entries_[index].first);
+  const Entry* FindHashed(std::string_view id, uint64_t h) const {
+    uint32_t tag = Tag(h);
+    for (size_t i = h & (slots_.size() - 1);; i = (i + 1) & (slots_.size() - 1)) {
+      const Slot& s = slots_[i];
+      if (s.index == 0) return nullptr;
+      if (s.tag == tag && entries_[s.index - 1].first == id) return &entries_[s.index - 1];
+    }
+  }
+  void Place(size_t index) { Place(index, HashOf(entries_[index].first)); }
+  void Place(size_t index, uint64_t h) {
     size_t i = h & (slots_.size() - 1);
     while (slots_[i].index != 0) i = (i + 1) & (slots_.size() - 1);
     slots_[i] = {Tag(h), static_cast<uint32_t>(index + 1)};

@@ -27,6 +27,35 @@ after(async () => {
   await stack?.stop();
 });
 
+// A user made with `cairn user create` (as an administrator would from the shell).
+function createUser(email, role, password) {
+  const made = spawnSync(CAIRN_BIN, ["user", "create", "--data-dir", path.join(stack.dir, "data"), "--email", email,
+    "--role", role, "--password-stdin"], { input: password + "\n" });
+  assert.equal(made.status, 0, made.stderr.toString());
+}
+
+// A new user of `role`, signed in on a page of their own.
+async function signInAsNew(email, role, password) {
+  createUser(email, role, password);
+  const page = await watchedPage(browser);
+  await signIn(page, stack, email, password);
+  return page;
+}
+
+// Each of `pages` ([path, screenshot name]) on a 390 px phone, without sideways scrolling.
+async function checkOnAPhone(pages) {
+  const phone = await watchedPage(browser, { width: 390, height: 844 });
+  await signIn(phone, stack);
+  for (const [p, name] of pages) {
+    await phone.goto(stack.url + p);
+    await screenshot(phone, name);
+    const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 1, `no sideways scrolling on a phone at ${p} (overflow ${overflow}px)`);
+  }
+  assert.deepEqual(phone.problems(), []);
+  await phone.context().close();
+}
+
 // Starts a run from the integration's page and waits on the run's page (which follows the run
 // over server-sent events and reloads when it ends) for its final state.
 async function startSyncAndWait(page, label = "Start sync") {
@@ -105,9 +134,7 @@ describe("sign-in", () => {
     const page = await watchedPage(browser);
     for (const email of ["nobody@example.com", "Tech@Example.com"]) {
       if (email.startsWith("Tech")) {
-        const made = spawnSync(CAIRN_BIN, ["user", "create", "--data-dir", path.join(stack.dir, "data"), "--email", "tech@example.com",
-          "--role", "editor", "--password-stdin"], { input: "correct horse battery\n" });
-        assert.equal(made.status, 0, made.stderr.toString());
+        createUser("tech@example.com", "editor", "correct horse battery");
       }
       for (let i = 0; i < 4; i++) {
         await signIn(page, stack, email, "wrong-" + i);
@@ -307,17 +334,7 @@ describe("the Syncro workflow from an empty install", () => {
     assert.deepEqual(page.problems(), []);
 
     // On a phone the same pages lay out in one column and stay usable.
-    const phone = await watchedPage(browser, { width: 390, height: 844 });
-    await signIn(phone, stack);
-    for (const [p, name] of [["/admin/integrations", "integrations-phone"], ["/companies", "companies-phone"],
-                             [reportPath, "run-phone"]]) {
-      await phone.goto(stack.url + p);
-      await screenshot(phone, name);
-      const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-      assert.ok(overflow <= 1, `no sideways scrolling on a phone at ${p} (overflow ${overflow}px)`);
-    }
-    assert.deepEqual(phone.problems(), []);
-    await phone.context().close();
+    await checkOnAPhone([["/admin/integrations", "integrations-phone"], ["/companies", "companies-phone"], [reportPath, "run-phone"]]);
     await page.context().close();
   });
 
@@ -688,17 +705,8 @@ describe("documentation", () => {
     assert.deepEqual(await names(), ["core-switch", "fw-edge-1"], "an empty serial sorts first");
 
     // On a phone: the asset's page, its form and the company's page without sideways scrolling.
-    const phone = await watchedPage(browser, { width: 390, height: 844 });
-    await signIn(phone, stack);
-    for (const [p, name] of [[`/assets/${id}`, "asset-phone"], [`/assets/${id}/edit`, "asset-form-phone"],
-                             [`/companies/${company.id}`, "company-phone"]]) {
-      await phone.goto(stack.url + p);
-      await screenshot(phone, name);
-      const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-      assert.ok(overflow <= 1, `no sideways scrolling on a phone at ${p} (overflow ${overflow}px)`);
-    }
-    assert.deepEqual(phone.problems(), []);
-    await phone.context().close();
+    await checkOnAPhone([[`/assets/${id}`, "asset-phone"], [`/assets/${id}/edit`, "asset-form-phone"],
+                         [`/companies/${company.id}`, "company-phone"]]);
     assert.deepEqual(page.problems(), []);
     await page.context().close();
   });
@@ -889,11 +897,7 @@ describe("admin", () => {
 
 describe("roles", () => {
   test("a spectator sees the documentation but not the admin pages", async () => {
-    const made = spawnSync(CAIRN_BIN, ["user", "create", "--data-dir", path.join(stack.dir, "data"), "--email", "viewer@example.com",
-      "--role", "spectator", "--password-stdin"], { input: "viewer password 1\n" });
-    assert.equal(made.status, 0, made.stderr.toString());
-    const page = await watchedPage(browser);
-    await signIn(page, stack, "viewer@example.com", "viewer password 1");
+    const page = await signInAsNew("viewer@example.com", "spectator", "viewer password 1");
     assert.match(page.url(), /\/companies$/);
     assert.equal(await page.locator("nav >> text=Integrations").count(), 0, "no admin menu");
     const r = await page.goto(stack.url + "/admin/integrations");
@@ -920,11 +924,7 @@ describe("roles", () => {
   });
 
   test("an author writes articles but not passwords", async () => {
-    const made = spawnSync(CAIRN_BIN, ["user", "create", "--data-dir", path.join(stack.dir, "data"), "--email", "writer@example.com",
-      "--role", "author", "--password-stdin"], { input: "author password 1\n" });
-    assert.equal(made.status, 0, made.stderr.toString());
-    const page = await watchedPage(browser);
-    await signIn(page, stack, "writer@example.com", "author password 1");
+    const page = await signInAsNew("writer@example.com", "author", "author password 1");
     await page.click("nav >> text=Articles");
     await page.click("text=New folder");
     await page.click("button:has-text('Create folder')");
@@ -944,11 +944,7 @@ describe("roles", () => {
   });
 
   test("an editor documents but does not administer", async () => {
-    const made = spawnSync(CAIRN_BIN, ["user", "create", "--data-dir", path.join(stack.dir, "data"), "--email", "ed@example.com",
-      "--role", "editor", "--password-stdin"], { input: "editor password 1\n" });
-    assert.equal(made.status, 0, made.stderr.toString());
-    const page = await watchedPage(browser);
-    await signIn(page, stack, "ed@example.com", "editor password 1");
+    const page = await signInAsNew("ed@example.com", "editor", "editor password 1");
     assert.equal(await page.locator("summary:has-text('Admin')").count(), 0);
     assert.equal(await page.locator("nav >> text=Integrations").count(), 0);
     const company = (await stack.api("GET", "/api/v1/companies?name=Docs%20%26%20Co")).companies[0];

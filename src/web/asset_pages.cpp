@@ -6,7 +6,6 @@
 #include <map>
 #include <set>
 
-#include "core/text.h"
 #include "web/internal.h"
 
 namespace cairn::web {
@@ -45,21 +44,6 @@ LayoutInfo ToLayout(const json::object& l) {
 // The form's name for a field's input ("cf[12]", "cf[12].city").
 std::string InputName(const FieldInfo& f, const std::string& part = "") {
   return "cf[" + f.id + "]" + (part.empty() ? "" : "." + part);
-}
-
-// A dropdown's choices: one per line (a choice may hold a comma), trimmed, blank lines dropped.
-std::vector<std::string> Choices(const std::string& options) {
-  std::vector<std::string> out;
-  size_t from = 0;
-  while (from <= options.size()) {
-    size_t nl = options.find('\n', from);
-    std::string line = options.substr(from, nl == std::string::npos ? std::string::npos : nl - from);
-    std::string trimmed(Trim(line));
-    if (!trimmed.empty()) out.push_back(std::move(trimmed));
-    if (nl == std::string::npos) break;
-    from = nl + 1;
-  }
-  return out;
 }
 
 json::value ParseOr(const std::string& text, json::value fallback) {
@@ -171,7 +155,7 @@ std::string FieldInput(const FieldInfo& f, const std::string& value, const std::
   if (t == "Dropdown") {
     std::vector<std::pair<std::string, std::string>> options{{"", "(none)"}};
     bool has = value.empty();
-    for (const auto& o : Choices(f.options)) {
+    for (const auto& o : Lines(f.options)) {
       options.emplace_back(o, o);
       has = has || o == value;
     }
@@ -264,7 +248,7 @@ std::optional<json::value> PostedValue(const Ctx& ctx, const FieldInfo& f, bool 
   }
   if (t == "ListSelect") {
     json::array items;
-    for (auto& i : Choices(ctx.F(InputName(f)))) items.emplace_back(i);
+    for (auto& i : Lines(ctx.F(InputName(f)))) items.emplace_back(i);
     return json::value(std::move(items));
   }
   std::string v = ctx.F(InputName(f));

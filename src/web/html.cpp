@@ -55,17 +55,23 @@ bool Bool(const json::object& o, std::string_view key) {
 
 std::string Url(std::string_view s) { return http::PercentEncode(s); }
 
-std::vector<std::string> ListItems(std::string_view text) {
+namespace {
+std::vector<std::string> Split(std::string_view text, std::string_view separators) {
   std::vector<std::string> out;
   size_t start = 0;
   while (start <= text.size()) {
-    size_t end = text.find_first_of(",\n", start);
+    size_t end = text.find_first_of(separators, start);
     if (end == std::string_view::npos) end = text.size();
     if (auto item = Trim(text.substr(start, end - start)); !item.empty()) out.emplace_back(item);
     start = end + 1;
   }
   return out;
 }
+}  // namespace
+
+std::vector<std::string> ListItems(std::string_view text) { return Split(text, ",\n"); }
+
+std::vector<std::string> Lines(std::string_view text) { return Split(text, "\n"); }
 
 std::string When(std::string_view iso) {
   static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",

@@ -28,6 +28,8 @@ bool Bool(const json::object& o, std::string_view key);
 // The items of a list typed into one field, one per line or separated by commas: trimmed, empty
 // ones dropped ("a, b\n c" -> {"a", "b", "c"}).
 std::vector<std::string> ListItems(std::string_view text);
+// The same, one per line only: an item may hold a comma (a dropdown's choices, list values).
+std::vector<std::string> Lines(std::string_view text);
 // Percent-encodes for a query-string value.
 std::string Url(std::string_view s);
 // "2026-11-23T18:41:22Z" -> "23 Nov 2026 18:41"; anything else as it is.

@@ -115,6 +115,12 @@ TEST(Html, ListItemsSplitOnLinesAndCommas) {
   EXPECT_TRUE(ListItems(" , \n").empty());
 }
 
+TEST(Html, LinesSplitOnLinesOnlySoAnItemMayHoldAComma) {
+  EXPECT_EQ(Lines("Edge\r\n  Core  \n\nBranch, small office\n"),
+            (std::vector<std::string>{"Edge", "Core", "Branch, small office"}));
+  EXPECT_TRUE(Lines("").empty());
+}
+
 TEST(Html, TheStaticFilesAreBuiltIn) {
   for (const char* name : {"htmx.min.js", "pico.min.css", "app.css", "app.js"}) {
     auto f = FindStatic(name);

@@ -83,15 +83,7 @@ json::object Body(const LayoutForm& f, std::vector<size_t>& row_of) {
       x["hint"] = r.hint;
       // Choices one per line, as typed (commas may be part of a choice).
       std::string options;
-      for (size_t from = 0; from <= r.options.size();) {
-        size_t nl = r.options.find('\n', from);
-        std::string line = r.options.substr(from, nl == std::string::npos ? std::string::npos : nl - from);
-        while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
-        while (!line.empty() && line.front() == ' ') line.erase(0, 1);
-        if (!line.empty()) options += (options.empty() ? "" : "\n") + line;
-        if (nl == std::string::npos) break;
-        from = nl + 1;
-      }
+      for (const auto& line : Lines(r.options)) options += (options.empty() ? "" : "\n") + line;
       x["options"] = options;
       // A range only where it was typed; the API says what is wrong with one that is not a number.
       for (auto [key, text] : {std::pair<const char*, const std::string*>{"min", &r.min}, {"max", &r.max}}) {

@@ -217,6 +217,12 @@ class Links {
     entries_.emplace_back(std::move(id), std::move(head));
     Place(entries_.size() - 1, h);
   }
+  // A link as read from the store (LinkColumns), keyed by its vendor id.
+  Status Add(SyncLink&& l) {
+    std::string key = std::move(l.sync_id);
+    emplace(std::move(key), LinkHead(std::move(l)));
+    return Status::Ok();
+  }
   std::vector<Entry>& entries() { return entries_; }
   const std::vector<Entry>& entries() const { return entries_; }
 
@@ -668,11 +674,8 @@ class RunExec {
         q.Where("integration_id", store::Op::kEq, integration_.id)
             .Where("kind", store::Op::kEq, kind)
             .WhereIn("sync_id", std::vector<Value>(ids.begin() + from, ids.begin() + std::min(ids.size(), from + 500)));
-        CAIRN_RETURN_IF_ERROR(tx.Repo<SyncLink>().EachColumns(q, LinkColumns(), [&](SyncLink&& l) {
-          std::string key = std::move(l.sync_id);
-          links.emplace(std::move(key), LinkHead(std::move(l)));
-          return Status::Ok();
-        }));
+        CAIRN_RETURN_IF_ERROR(
+            tx.Repo<SyncLink>().EachColumns(q, LinkColumns(), [&](SyncLink&& l) { return links.Add(std::move(l)); }));
       }
       return Status::Ok();
     });
@@ -689,11 +692,7 @@ class RunExec {
         if (!n.ok()) return n.status();
         links.reserve(static_cast<size_t>(*n));
         q.order_by = "sync_id";  // (the key index's order: by id, SQLite would sort every link first)
-        return tx.Repo<SyncLink>().EachColumns(q, LinkColumns(), [&](SyncLink&& l) {
-          std::string key = std::move(l.sync_id);
-          links.emplace(std::move(key), LinkHead(std::move(l)));
-          return Status::Ok();
-        });
+        return tx.Repo<SyncLink>().EachColumns(q, LinkColumns(), [&](SyncLink&& l) { return links.Add(std::move(l)); });
       });
       if (!st.ok()) return st;
       return links;
